@@ -1,0 +1,292 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { getConfig, parseHeaders, type ConfigSource } from '../../src/config.js';
+import { ConfigError } from '../../src/errors.js';
+import { SecretRegistry } from '../../src/secrets.js';
+
+const workspace = mkdtempSync(join(tmpdir(), 'config-test-'));
+writeFileSync(join(workspace, 'schema.json'), JSON.stringify({ type: 'object', required: ['status'] }));
+writeFileSync(
+  join(workspace, 'schema.yaml'),
+  'type: object\nrequired: [status]\nproperties:\n  status: { const: ok }\n',
+);
+writeFileSync(join(workspace, 'broken.json'), '{ "type": "object", ');
+writeFileSync(join(workspace, 'not-a-schema.json'), JSON.stringify({ type: 'nope' }));
+writeFileSync(join(workspace, 'checks.yml'), 'checks:\n  - name: home\n    request: GET /\n');
+
+function source(inputs: Record<string, string>, env: Record<string, string> = {}): ConfigSource {
+  return {
+    input: (name) => inputs[name] ?? '',
+    env: { GITHUB_WORKSPACE: workspace, GITHUB_SHA: 'a'.repeat(40), ...env },
+  };
+}
+
+function problemsOf(inputs: Record<string, string>, env?: Record<string, string>): ConfigError {
+  try {
+    getConfig(source(inputs, env), new SecretRegistry(() => undefined));
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('getConfig', () => {
+  it('applies documented defaults', () => {
+    const config = getConfig(source({ url: 'https://app.example.com' }), new SecretRegistry(() => undefined));
+    expect(config).toMatchObject({
+      healthPath: '/health',
+      versionFrom: { kind: 'pointer', pointer: '/version' },
+      provider: 'none',
+      timeoutMs: 600_000,
+      intervalMs: 5000,
+      requestTimeoutMs: 10_000,
+      successThreshold: 2,
+      failureThreshold: 3,
+      rollback: 'on-failure',
+      comment: 'auto',
+      deploy: false,
+      commit: 'a'.repeat(40),
+    });
+    expect(config.run.sha).toBe('a'.repeat(40));
+    expect(config.run.nonce).toMatch(/^[0-9a-f]{12}$/);
+  });
+
+  it('loads health-schema from a JSON file, a YAML file and inline', () => {
+    for (const value of [
+      'schema.json',
+      'schema.yaml',
+      '{"type":"object","required":["status"]}',
+      'type: object\nrequired: [status]\n',
+    ]) {
+      const config = getConfig(
+        source({ url: 'https://a.example', 'health-schema': value }),
+        new SecretRegistry(() => undefined),
+      );
+      expect(config.healthSchema?.validate({})).toBe(false);
+      expect(config.healthSchema?.validate({ status: 'ok' })).toBe(true);
+    }
+  });
+
+  it('compiles schemas with draft 2020-12 formats', () => {
+    const schema = JSON.stringify({
+      type: 'object',
+      properties: { at: { type: 'string', format: 'date-time' } },
+    });
+    const config = getConfig(
+      source({ url: 'https://a.example', 'health-schema': schema }),
+      new SecretRegistry(() => undefined),
+    );
+    expect(config.healthSchema?.validate({ at: 'yesterday' })).toBe(false);
+    expect(config.healthSchema?.validate({ at: '2026-11-22T10:00:00Z' })).toBe(true);
+  });
+
+  it('reads version-from as a header or pointer', () => {
+    const header = getConfig(
+      source({ url: 'https://a.example', 'version-from': 'header:X-App-Version' }),
+      new SecretRegistry(() => undefined),
+    );
+    expect(header.versionFrom).toEqual({ kind: 'header', name: 'x-app-version' });
+    const pointer = getConfig(
+      source({ url: 'https://a.example', 'version-from': '/build/sha' }),
+      new SecretRegistry(() => undefined),
+    );
+    expect(pointer.versionFrom).toEqual({ kind: 'pointer', pointer: '/build/sha' });
+  });
+
+  it('masks the token and header values as soon as they are read', () => {
+    const masked: string[] = [];
+    const secrets = new SecretRegistry((value) => masked.push(value));
+    expect(() =>
+      getConfig(
+        source({
+          provider: 'render',
+          'api-token': 'rnd_supersecret',
+          headers: 'X-Key: hdr-secret-1',
+          timeout: 'soon',
+        }),
+        secrets,
+      ),
+    ).toThrow(ConfigError);
+    expect(masked).toEqual(expect.arrayContaining(['rnd_supersecret', 'hdr-secret-1']));
+  });
+
+  it('uses the nonce saved by pre', () => {
+    const config = getConfig(
+      { ...source({ url: 'https://a.example' }), runNonce: 'cafe01' },
+      new SecretRegistry(() => undefined),
+    );
+    expect(config.run.nonce).toBe('cafe01');
+  });
+
+  const badInputs: [string, Record<string, string>, string, RegExp][] = [
+    ['missing url with provider none', {}, 'url', /required when `provider` is none/],
+    ['bad duration', { url: 'https://a.example', timeout: '10 minutes' }, 'timeout', /not a duration/],
+    ['duration out of range', { url: 'https://a.example', timeout: '12h' }, 'timeout', /between/],
+    ['bad URL', { url: 'not a url' }, 'url', /not an absolute URL/],
+    ['non-http URL', { url: 'ftp://files.example.com' }, 'url', /only http and https/],
+    ['URL with credentials', { url: 'https://user:pw1234@a.example' }, 'url', /contains credentials/],
+    [
+      'unknown provider',
+      { url: 'https://a.example', provider: 'heroku' },
+      'provider',
+      /must be one of render, railway, none/,
+    ],
+    [
+      'schema file missing',
+      { url: 'https://a.example', 'health-schema': 'nope.json' },
+      'health-schema',
+      /no file at/,
+    ],
+    [
+      'schema not JSON/YAML',
+      { url: 'https://a.example', 'health-schema': 'broken.json' },
+      'health-schema',
+      /not valid JSON or YAML/,
+    ],
+    [
+      'schema not a valid schema',
+      { url: 'https://a.example', 'health-schema': 'not-a-schema.json' },
+      'health-schema',
+      /not a valid JSON Schema/,
+    ],
+    [
+      'schema not an object',
+      { url: 'https://a.example', 'health-schema': '[1, 2]' },
+      'health-schema',
+      /schema|object/,
+    ],
+    [
+      'invalid checks file',
+      { url: 'https://a.example', checks: 'checks:\n  - request: GET /\n' },
+      'checks',
+      /name/,
+    ],
+    [
+      'unknown template variable',
+      { url: 'https://a.example', checks: 'checks:\n  - name: x\n    request: GET /{{ nope }}\n' },
+      'checks',
+      /nope/,
+    ],
+    [
+      'malformed headers',
+      { url: 'https://a.example', headers: 'Authorization Bearer abc' },
+      'headers',
+      /not a "Name: value" header line/,
+    ],
+    ['header without value', { url: 'https://a.example', headers: 'X-Empty:' }, 'headers', /no value/],
+    [
+      'conflicting deploy without provider',
+      { url: 'https://a.example', deploy: 'true' },
+      'deploy',
+      /needs a provider/,
+    ],
+    [
+      'api-token without provider',
+      { url: 'https://a.example', 'api-token': 'tok-123456' },
+      'api-token',
+      /only applies with a provider/,
+    ],
+    [
+      'render without token',
+      { provider: 'render', 'service-id': 'srv-1' },
+      'api-token',
+      /required when `provider` is render/,
+    ],
+    [
+      'railway without environment',
+      { provider: 'railway', 'api-token': 't0ken', 'service-id': 's' },
+      'environment-id',
+      /required/,
+    ],
+    [
+      'deploy and deploy-id',
+      { provider: 'render', 'api-token': 't0ken', 'service-id': 's', deploy: 'true', 'deploy-id': 'dep-1' },
+      'deploy-id',
+      /conflicts/,
+    ],
+    ['bad boolean', { url: 'https://a.example', deploy: 'yes please' }, 'deploy', /not a boolean/],
+    [
+      'bad threshold',
+      { url: 'https://a.example', 'success-threshold': '0' },
+      'success-threshold',
+      /whole number from 1 to 20/,
+    ],
+    [
+      'bad rollback mode',
+      { url: 'https://a.example', rollback: 'sometimes' },
+      'rollback',
+      /on-failure, never, dry-run/,
+    ],
+    [
+      'bad version-from',
+      { url: 'https://a.example', 'version-from': 'version' },
+      'version-from',
+      /neither a JSON Pointer/,
+    ],
+    [
+      'bad health-path',
+      { url: 'https://a.example', 'health-path': 'health' },
+      'health-path',
+      /must start with \//,
+    ],
+    [
+      'interval not shorter than timeout',
+      { url: 'https://a.example', timeout: '5s', interval: '5s' },
+      'interval',
+      /not shorter than/,
+    ],
+    [
+      'plain http api-url',
+      { provider: 'render', 'api-token': 't0ken', 'service-id': 's', 'api-url': 'http://api.example.com' },
+      'api-url',
+      /plain http/,
+    ],
+    ['bad commit', { url: 'https://a.example', commit: 'main' }, 'commit', /not a commit SHA/],
+  ];
+
+  it.each(badInputs)(
+    'rejects %s, naming the input, the value and the fix',
+    (_label, inputs, input, pattern) => {
+      const error = problemsOf(inputs);
+      const problem = error.problems.find((p) => p.input === input);
+      expect(problem).toBeDefined();
+      expect(`${problem?.problem}`).toMatch(pattern);
+      expect(problem?.fix.length).toBeGreaterThan(5);
+      expect(error.message).toContain(`input \`${input}\``);
+      expect(error.message).toContain('Fix:');
+    },
+  );
+
+  it('collects every problem into one error', () => {
+    const error = problemsOf({ url: 'nope', timeout: 'x', provider: 'heroku', rollback: 'maybe' });
+    expect(error.problems.map((p) => p.input).sort()).toEqual(['provider', 'rollback', 'timeout', 'url']);
+  });
+
+  it('never quotes a secret in a problem', () => {
+    const error = problemsOf({
+      url: 'https://a.example',
+      headers: 'X-Key: topsecret-value\nbroken line',
+      'api-token': 'tok-abcdef',
+    });
+    expect(error.message).not.toContain('topsecret-value');
+    expect(error.message).not.toContain('tok-abcdef');
+  });
+});
+
+describe('parseHeaders', () => {
+  it('parses one header per line and skips blank lines', () => {
+    expect(parseHeaders('Authorization: Bearer abc:def\n\nX-Env:  staging  \n').headers).toEqual({
+      Authorization: 'Bearer abc:def',
+      'X-Env': 'staging',
+    });
+  });
+  it('reports the line number without the value', () => {
+    const { problems } = parseHeaders('X-Ok: 1\nBad Header: secret-value');
+    expect(problems).toHaveLength(1);
+    expect(problems[0]?.problem).toContain('line 2');
+    expect(JSON.stringify(problems)).not.toContain('secret-value');
+  });
+});

@@ -1,0 +1,610 @@
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import {
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  type Document,
+  type Node,
+} from 'yaml';
+import checksSchema from '../../checks.schema.json' with { type: 'json' };
+import type { ConfigProblem } from '../errors.js';
+import { isJsonPointer } from '../json-pointer.js';
+import { parseDuration } from '../duration.js';
+import { compileSchema } from '../json-schema.js';
+import { compileHeaderExpectation, compileRegex } from './expect.js';
+import { explainSchemaErrors } from './schema-problems.js';
+import {
+  compileJsonTemplate,
+  RUN_VARIABLES,
+  Template,
+  type AvailableVariables,
+  type JsonPath,
+  type JsonTemplate,
+  type UnboundReason,
+  type VariableRef,
+} from './template.js';
+import type { Canary, Check, ChecksFile, Expectation, RequestSpec } from './types.js';
+
+/** Options of `parseChecksFile`. */
+export interface ParseChecksOptions {
+  /** The checks file's path, or "inline" when the input holds the checks themselves; used in messages. */
+  source: string;
+  /** The action input the checks came from (`checks`), named in every problem. */
+  input: string;
+  /** The environment templates may read as `{{ env.NAME }}`. */
+  env: Record<string, string | undefined>;
+}
+
+/** Checks run at once when the file does not say. */
+export const DEFAULT_CONCURRENCY = 4;
+
+const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+const REQUEST_LINE_FIX =
+  `Write "METHOD target", e.g. "POST /api/login" or "GET https://api.example.com/health"; ` +
+  `METHOD is one of ${HTTP_METHODS.join(', ')} (default GET).`;
+const QUOTE_TEMPLATES_FIX =
+  'Quote strings that start with {{ or that contain {{ }} inside a { } mapping: ' +
+  'in YAML a bare "{" opens a mapping. Example: read: { request: "GET /api/notes/{{ id }}" }.';
+
+/** Where captured variables come from, for messages about a variable nobody captured. */
+type CaptureOrigin = 'request-check' | 'step' | 'canary-write' | 'canary';
+
+let checksFileValidator: ValidateFunction | undefined;
+
+/** The compiled checks.schema.json; compiled once, on first use. */
+function validateChecksFile(data: unknown): ValidateFunction['errors'] {
+  if (!checksFileValidator) {
+    // Strict on our own schema: a mistake in it should fail the tests, not loosen validation.
+    const ajv = new Ajv2020({
+      allErrors: true,
+      verbose: true,
+      strictSchema: true,
+      strictTypes: true,
+      strictTuples: true,
+    });
+    checksFileValidator = ajv.compile(checksSchema);
+  }
+  return checksFileValidator(data) ? null : checksFileValidator.errors;
+}
+
+/**
+ * Parses and validates a checks file (YAML or JSON). Never throws: every problem found (YAML syntax,
+ * schema violations, duplicate names, template variables that cannot resolve, bad regular expressions,
+ * bad inline schemas, bad JSON Pointers) is returned, each naming its location, and `file` is present
+ * only when there are none.
+ */
+export function parseChecksFile(
+  text: string,
+  options: ParseChecksOptions,
+): { file?: ChecksFile; problems: ConfigProblem[] } {
+  const reporter = new ProblemReporter(text, options);
+  if (text.trim() === '') {
+    reporter.add([], 'is empty', '', 'Add a checks: list or a canary:, or leave the input unset.');
+    return { problems: reporter.problems };
+  }
+  const lineCounter = new LineCounter();
+  // logLevel error: yaml would print a warning for `key: {{ x }}` (a mapping used as a key); we report it.
+  const doc = parseDocument(text, { lineCounter, merge: true, logLevel: 'error' });
+  reporter.attach(doc, lineCounter);
+  const syntaxError = doc.errors[0];
+  if (syntaxError) {
+    // Later YAML errors are almost always echoes of the first one.
+    reporter.syntax(syntaxError.message.split('\n')[0] ?? syntaxError.message, syntaxError.linePos?.[0]);
+    return { problems: reporter.problems };
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    reporter.add(
+      [],
+      `cannot be read: ${(error as Error).message}`,
+      '',
+      'Simplify the YAML anchors and aliases.',
+    );
+    return { problems: reporter.problems };
+  }
+
+  const issues = explainSchemaErrors(validateChecksFile(data) ?? [], data, checksSchema);
+  for (const issue of issues)
+    reporter.schemaIssue(issue.path, issue.message, issue.value, issue.fix, issue.key);
+  if (!isRecord(data)) return { problems: reporter.sorted() };
+
+  const isClean = (...prefix: JsonPath): boolean =>
+    !issues.some((issue) => prefix.every((segment, index) => issue.path[index] === segment));
+  const builder = new FileBuilder(reporter, options.env);
+  const checks: Check[] = [];
+  if (Array.isArray(data.checks)) {
+    reportDuplicateNames(data.checks, reporter);
+    data.checks.forEach((raw, index) => {
+      if (!isClean('checks', index)) return;
+      const check = builder.check(raw as RawCheck, ['checks', index]);
+      if (check) checks.push(check);
+    });
+  }
+  const canary =
+    isRecord(data.canary) && isClean('canary')
+      ? builder.canary(data.canary as unknown as RawCanary)
+      : undefined;
+
+  if (reporter.problems.length > 0) return { problems: reporter.sorted() };
+  const file: ChecksFile = {
+    concurrency: typeof data.concurrency === 'number' ? data.concurrency : DEFAULT_CONCURRENCY,
+    checks,
+    ...(canary ? { canary } : {}),
+  };
+  return { file, problems: [] };
+}
+
+// Shapes of the validated document. They hold only after schema validation of the same subtree passed.
+interface RawRequest {
+  request: string;
+  headers?: Record<string, string>;
+  json?: unknown;
+  body?: string;
+  expect?: RawExpect;
+  capture?: Record<string, string>;
+  cleanup?: boolean;
+}
+interface RawExpect {
+  status?: number | number[];
+  headers?: Record<string, string>;
+  body?: { contains?: string; matches?: string };
+  json?: Record<string, unknown>;
+  schema?: object;
+  'max-ms'?: number;
+}
+interface RawCheck extends Partial<RawRequest> {
+  name: string;
+  steps?: RawRequest[];
+  run?: string;
+  timeout?: string;
+}
+interface RawCanary {
+  write: RawRequest;
+  read: RawRequest;
+  delete?: RawRequest;
+  keep?: boolean;
+}
+
+/** Builds the typed checks file from a schema-valid document, reporting what the schema cannot express. */
+class FileBuilder {
+  constructor(
+    private readonly reporter: ProblemReporter,
+    private readonly env: Record<string, string | undefined>,
+  ) {}
+
+  check(raw: RawCheck, path: JsonPath): Check | undefined {
+    if (raw.run !== undefined) {
+      if (raw.timeout === undefined) return { kind: 'command', name: raw.name, command: raw.run };
+      const timeoutMs = parseDuration(raw.timeout);
+      if (!timeoutMs) {
+        this.reporter.add(
+          [...path, 'timeout'],
+          'must be longer than zero',
+          raw.timeout,
+          'Give the command time to run, e.g. 2m.',
+        );
+        return undefined;
+      }
+      return { kind: 'command', name: raw.name, command: raw.run, timeoutMs };
+    }
+    if (raw.steps !== undefined) {
+      const captured = new Set<string>();
+      const steps: (RequestSpec | undefined)[] = raw.steps.map((step, index) => {
+        const spec = this.request(step, [...path, 'steps', index], captured, 'step');
+        // Later steps may use what this one captures, even when this step has its own problems.
+        for (const name of Object.keys(step.capture ?? {})) captured.add(name);
+        return spec;
+      });
+      return steps.every((step) => step !== undefined)
+        ? { kind: 'steps', name: raw.name, steps: steps as RequestSpec[] }
+        : undefined;
+    }
+    const request = this.request(raw as RawRequest, path, new Set(), 'request-check');
+    return request ? { kind: 'request', name: raw.name, request } : undefined;
+  }
+
+  canary(raw: RawCanary): Canary | undefined {
+    const write = this.request(raw.write, ['canary', 'write'], new Set(), 'canary-write');
+    const written = new Set(Object.keys(raw.write.capture ?? {}));
+    const read = this.request(raw.read, ['canary', 'read'], written, 'canary');
+    const remove = raw.delete ? this.request(raw.delete, ['canary', 'delete'], written, 'canary') : undefined;
+    if (!write || !read || (raw.delete && !remove)) return undefined;
+    return { write, read, ...(remove ? { delete: remove } : {}), keep: raw.keep ?? false };
+  }
+
+  /** Builds one request; returns undefined (with problems reported) when any part of it is unusable. */
+  private request(
+    raw: RawRequest,
+    path: JsonPath,
+    captured: ReadonlySet<string>,
+    origin: CaptureOrigin,
+  ): RequestSpec | undefined {
+    const before = this.reporter.problems.length;
+    const available: AvailableVariables = { env: this.env, captured };
+    const template = (source: string, at: JsonPath, shown = source): Template | undefined =>
+      this.template(source, shown, at, available, origin);
+    const json = (value: unknown, at: JsonPath): JsonTemplate | undefined =>
+      this.jsonTemplate(value, at, available, origin);
+
+    const line = this.requestLine(raw.request, [...path, 'request']);
+    const target = line ? template(line.target, [...path, 'request'], raw.request) : undefined;
+    const headers: Record<string, Template> = {};
+    for (const [name, value] of Object.entries(raw.headers ?? {})) {
+      const compiled = template(value, [...path, 'headers', name]);
+      if (compiled) headers[name] = compiled;
+    }
+    let body: RequestSpec['body'];
+    if (raw.json !== undefined) {
+      const value = json(raw.json, [...path, 'json']);
+      if (value !== undefined) body = { kind: 'json', value };
+    } else if (raw.body !== undefined) {
+      const value = template(raw.body, [...path, 'body']);
+      if (value) body = { kind: 'text', value };
+    }
+    const expect = this.expectation(raw.expect ?? {}, [...path, 'expect'], template, json);
+    const capture = raw.capture ?? {};
+    for (const [name, pointer] of Object.entries(capture)) {
+      if (!isJsonPointer(pointer)) {
+        this.reporter.add(
+          [...path, 'capture', name],
+          'is not a JSON Pointer',
+          pointer,
+          'Point into the JSON response body: /token, /data/0/id, or "" for the whole body.',
+        );
+      }
+    }
+    if (this.reporter.problems.length > before || !line || !target || !expect) return undefined;
+    return {
+      method: line.method,
+      target,
+      headers,
+      ...(body ? { body } : {}),
+      expect,
+      capture,
+      cleanup: raw.cleanup ?? false,
+    };
+  }
+
+  private requestLine(text: string, path: JsonPath): { method: string; target: string } | undefined {
+    const trimmed = text.trim();
+    const split = /^([A-Za-z]+)\s+(\S.*)$/.exec(trimmed);
+    const method = split?.[1]?.toUpperCase() ?? 'GET';
+    const target = split?.[2] ?? trimmed;
+    if (!HTTP_METHODS.includes(method)) {
+      this.reporter.add(path, `has an unknown HTTP method "${split?.[1] ?? ''}"`, text, REQUEST_LINE_FIX);
+      return undefined;
+    }
+    if (!/^(\/|https?:\/\/|\{\{)/i.test(target)) {
+      this.reporter.add(
+        path,
+        `has a target that is neither a path starting with / nor an http(s) URL`,
+        text,
+        REQUEST_LINE_FIX,
+      );
+      return undefined;
+    }
+    // A space outside {{ }} is usually "GET /path HTTP/1.1" pasted from a raw request.
+    if (/\s/.test(target.replace(/\{\{.*?\}\}/g, ''))) {
+      this.reporter.add(
+        path,
+        'has a space in its target',
+        text,
+        `${REQUEST_LINE_FIX} Encode spaces in paths as %20.`,
+      );
+      return undefined;
+    }
+    return { method, target };
+  }
+
+  private expectation(
+    raw: RawExpect,
+    path: JsonPath,
+    template: (source: string, at: JsonPath) => Template | undefined,
+    json: (value: unknown, at: JsonPath) => JsonTemplate | undefined,
+  ): Expectation | undefined {
+    const before = this.reporter.problems.length;
+    const expectation: Expectation = { headers: [], json: [] };
+    if (raw.status !== undefined) expectation.status = [...new Set([raw.status].flat())];
+    for (const [name, value] of Object.entries(raw.headers ?? {})) {
+      const compiled = compileHeaderExpectation(name, value);
+      if ('error' in compiled) {
+        this.reporter.add(
+          [...path, 'headers', name],
+          compiled.error,
+          value,
+          'Fix the regular expression, or drop the slashes to compare the exact value.',
+        );
+      } else {
+        expectation.headers.push(compiled);
+      }
+    }
+    if (raw.body?.contains !== undefined)
+      expectation.bodyContains = template(raw.body.contains, [...path, 'body', 'contains']);
+    if (raw.body?.matches !== undefined) {
+      const compiled = compileRegex(raw.body.matches);
+      if ('error' in compiled) {
+        this.reporter.add(
+          [...path, 'body', 'matches'],
+          compiled.error,
+          raw.body.matches,
+          'Use JavaScript regular expression syntax, without surrounding slashes.',
+        );
+      } else {
+        expectation.bodyMatches = compiled.regex;
+      }
+    }
+    for (const [pointer, value] of Object.entries(raw.json ?? {})) {
+      if (!isJsonPointer(pointer)) {
+        this.reporter.add(
+          [...path, 'json', pointer],
+          'is keyed by something that is not a JSON Pointer',
+          pointer,
+          'Key each expected value by a JSON Pointer into the body, e.g. /status or /database/type.',
+        );
+        continue;
+      }
+      const compiled = json(value, [...path, 'json', pointer]);
+      if (compiled !== undefined) expectation.json.push({ pointer, value: compiled });
+    }
+    if (raw.schema !== undefined) {
+      const compiled = compileSchema(raw.schema);
+      if ('error' in compiled) {
+        this.reporter.add(
+          [...path, 'schema'],
+          `is not a valid JSON Schema: ${compiled.error}`,
+          JSON.stringify(raw.schema),
+          'Write a draft 2020-12 JSON Schema (without a draft-07 $schema).',
+        );
+      } else {
+        expectation.schema = compiled.validate;
+      }
+    }
+    if (raw['max-ms'] !== undefined) expectation.maxMs = raw['max-ms'];
+    return this.reporter.problems.length > before ? undefined : expectation;
+  }
+
+  private template(
+    source: string,
+    shown: string,
+    path: JsonPath,
+    available: AvailableVariables,
+    origin: CaptureOrigin,
+  ): Template | undefined {
+    const compiled = Template.compile(source);
+    if ('error' in compiled) {
+      this.reporter.add(
+        path,
+        `has a malformed placeholder: ${compiled.error}`,
+        shown,
+        'Write variables as {{ name }}, {{ env.NAME }} or {{ run.id }}.',
+      );
+      return undefined;
+    }
+    return this.checkReferences(compiled.template, shown, path, available, origin)
+      ? compiled.template
+      : undefined;
+  }
+
+  private jsonTemplate(
+    value: unknown,
+    path: JsonPath,
+    available: AvailableVariables,
+    origin: CaptureOrigin,
+  ): JsonTemplate | undefined {
+    const compiled = compileJsonTemplate(value);
+    for (const error of compiled.errors) {
+      this.reporter.add(
+        [...path, ...error.path],
+        `has a malformed placeholder: ${error.error}`,
+        error.source,
+        'Write variables as {{ name }}, {{ env.NAME }} or {{ run.id }}.',
+      );
+    }
+    let ok = compiled.errors.length === 0;
+    for (const { path: inner, template } of compiled.strings) {
+      ok = this.checkReferences(template, template.source, [...path, ...inner], available, origin) && ok;
+    }
+    return ok ? compiled.template : undefined;
+  }
+
+  private checkReferences(
+    template: Template,
+    source: string,
+    path: JsonPath,
+    available: AvailableVariables,
+    origin: CaptureOrigin,
+  ): boolean {
+    const unbound = template.unbound(available);
+    for (const { ref, reason } of unbound) {
+      const { message, fix } = explainUnbound(ref, reason, origin, available.captured);
+      this.reporter.add(path, message, source, fix);
+    }
+    return unbound.length === 0;
+  }
+}
+
+function explainUnbound(
+  ref: VariableRef,
+  reason: UnboundReason,
+  origin: CaptureOrigin,
+  captured: ReadonlySet<string>,
+): { message: string; fix: string } {
+  const uses = `uses {{ ${ref.expression} }}`;
+  const setIt = `Set ${ref.name} in the env: of the Deploy Sentinel step, e.g. env: { ${ref.name}: \${{ secrets.${ref.name} }} }.`;
+  switch (reason) {
+    case 'unknown-run':
+      return {
+        message: `${uses}, which is not a run variable`,
+        fix: `Use one of ${RUN_VARIABLES.map((name) => `run.${name}`).join(', ')}.`,
+      };
+    case 'env-unset':
+      return { message: `${uses}, but ${ref.name} is not set in the environment`, fix: setIt };
+    case 'env-empty':
+      return {
+        message: `${uses}, but ${ref.name} is empty (an unset secret expands to an empty string)`,
+        fix: `${setIt} Check that the secret exists for this repository or environment.`,
+      };
+    case 'not-captured': {
+      const known = captured.size > 0 ? [...captured].join(', ') : 'nothing';
+      const captureIt = `capture: { ${ref.name}: /${ref.name} }`;
+      switch (origin) {
+        case 'request-check':
+          return {
+            message: `${uses}, but a single-request check captures nothing before its request`,
+            fix: 'Use steps: to capture a value in one request and use it in a later one; env.* and run.* work anywhere.',
+          };
+        case 'step':
+          return {
+            message: `${uses}, which no earlier step of this check captures`,
+            fix: `Capture it in an earlier step (${captureIt}) or fix the name; captured before this step: ${known}. Variables do not cross checks.`,
+          };
+        case 'canary-write':
+          return {
+            message: `${uses}, but nothing is captured before the canary is written`,
+            fix: 'canary.write can use env.* and run.*; read and delete can use what write captures.',
+          };
+        case 'canary':
+          return {
+            message: `${uses}, which canary.write does not capture`,
+            fix: `Capture it in canary.write (${captureIt}) or fix the name; canary.write captures: ${known}.`,
+          };
+      }
+    }
+  }
+}
+
+function reportDuplicateNames(checks: unknown[], reporter: ProblemReporter): void {
+  const firstIndex = new Map<string, number>();
+  checks.forEach((check, index) => {
+    const name = isRecord(check) ? check.name : undefined;
+    if (typeof name !== 'string') return;
+    const first = firstIndex.get(name);
+    if (first === undefined) {
+      firstIndex.set(name, index);
+      return;
+    }
+    reporter.add(
+      ['checks', index, 'name'],
+      `repeats the name of checks[${first}]`,
+      name,
+      'Give every check a unique name; the report identifies checks by name.',
+    );
+  });
+}
+
+/** Collects problems, each located by path and, when the YAML node is found, by file and line. */
+class ProblemReporter {
+  readonly problems: ConfigProblem[] = [];
+  private readonly lines = new Map<ConfigProblem, number>();
+  private doc: Document | undefined;
+  private lineCounter: LineCounter | undefined;
+
+  constructor(
+    private readonly text: string,
+    private readonly options: ParseChecksOptions,
+  ) {}
+
+  attach(doc: Document, lineCounter: LineCounter): void {
+    this.doc = doc;
+    this.lineCounter = lineCounter;
+  }
+
+  add(path: JsonPath, message: string, value: string, fix: string, key?: string): void {
+    const node = this.nodeAt(path, key);
+    this.push(this.lineOf(node), `${describePath(path)} ${message}`, value, fix);
+  }
+
+  /** A schema issue; a type mismatch on an unquoted `{{ ... }}` gets the YAML quoting hint. */
+  schemaIssue(path: JsonPath, message: string, value: string, fix: string, key?: string): void {
+    const node = this.nodeAt(path, key);
+    const range = node?.range;
+    const unquotedTemplate =
+      range !== undefined && range !== null && this.text.slice(range[0], range[1]).startsWith('{{');
+    const shown = unquotedTemplate ? this.text.slice(range[0], range[1]) : value;
+    this.push(
+      this.lineOf(node),
+      `${describePath(path)} ${message}`,
+      shown,
+      unquotedTemplate ? QUOTE_TEMPLATES_FIX : fix,
+    );
+  }
+
+  syntax(message: string, position: { line: number; col: number } | undefined): void {
+    const lineText = position ? (this.text.split('\n')[position.line - 1] ?? '').trim() : '';
+    const fix = lineText.includes('{{')
+      ? QUOTE_TEMPLATES_FIX
+      : 'Fix the YAML (or JSON) syntax at that position.';
+    // The position goes in front, as in every other problem; yaml repeats it at the end of its message.
+    const reason = message.replace(/ at line \d+, column \d+:?$/, '').replace(/:$/, '');
+    this.push(position, `not valid YAML or JSON: ${reason}`, lineText, fix);
+  }
+
+  private push(
+    position: { line: number; col?: number } | undefined,
+    problem: string,
+    value: string,
+    fix: string,
+  ): void {
+    const where = this.options.source === 'inline' ? 'the inline checks' : this.options.source;
+    const column = position?.col === undefined ? '' : `, column ${position.col}`;
+    const at = position === undefined ? where : `${where}, line ${position.line}${column}`;
+    const entry = { input: this.options.input, value, problem: `${at}: ${problem}`, fix };
+    this.lines.set(entry, position?.line ?? 0);
+    this.problems.push(entry);
+  }
+
+  /** The problems in document order, which is how a reader fixes them. */
+  sorted(): ConfigProblem[] {
+    return [...this.problems].sort((a, b) => (this.lines.get(a) ?? 0) - (this.lines.get(b) ?? 0));
+  }
+
+  /** The YAML node at `path` (the key node when `key` is given), or the deepest ancestor found. */
+  private nodeAt(path: JsonPath, key?: string): Node | undefined {
+    if (!this.doc) return undefined;
+    let node: unknown = this.doc.contents;
+    const segments = key === undefined ? path : [...path, key];
+    for (const [index, segment] of segments.entries()) {
+      if (isAlias(node)) node = node.resolve(this.doc);
+      let next: unknown;
+      if (isMap(node)) {
+        const pair = node.items.find(
+          (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment),
+        );
+        next = key !== undefined && index === segments.length - 1 ? pair?.key : pair?.value;
+      } else if (isSeq(node) && typeof segment === 'number') {
+        next = node.items[segment];
+      }
+      if (next === undefined || next === null) break;
+      node = next;
+    }
+    return node as Node | undefined;
+  }
+
+  private lineOf(node: Node | undefined): { line: number } | undefined {
+    const start = node?.range?.[0];
+    return start === undefined || !this.lineCounter
+      ? undefined
+      : { line: this.lineCounter.linePos(start).line };
+  }
+}
+
+/** Renders a document path the way users write it: checks[2].expect.status, expect.json["/text"]. */
+function describePath(path: JsonPath): string {
+  let out = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(segment)) out += out === '' ? segment : `.${segment}`;
+    else out += `[${JSON.stringify(segment)}]`;
+  }
+  return out === '' ? 'the checks file' : out;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

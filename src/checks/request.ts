@@ -1,0 +1,146 @@
+import { HttpError, resolveProbeUrl, type HttpResponse } from '../http.js';
+import type { StepResult } from '../results.js';
+import { assessResponse, renderExpectation, type ConcreteExpectation } from './expect.js';
+import { renderJsonTemplate, UnboundVariableError, type TemplateScope } from './template.js';
+import type { CheckContext, RequestSpec } from './types.js';
+
+/**
+ * What became of one request: it was sent (and passed or failed), or it could not be built because a
+ * variable had no value, which only happens to a cleanup step whose capturing step never succeeded or to
+ * a canary whose write did not save the value. The caller decides what an unsent request means.
+ */
+export type RequestOutcome =
+  | { sent: true; result: StepResult; captured: Record<string, string> }
+  | { sent: false; label: string; missing: string };
+
+/**
+ * Sends one request of a check and checks its response. Every captured value is registered as a secret
+ * before this returns, and every text in the result is redacted. Network errors become failures naming
+ * the URL and the error; nothing is thrown.
+ *
+ * @param captured values captured earlier in the same check (or by the canary write)
+ * @param bounded whether the overall budget limits this request; cleanup requests run even when it is spent
+ */
+export async function performRequest(
+  spec: RequestSpec,
+  captured: Record<string, string>,
+  ctx: CheckContext,
+  bounded: boolean,
+): Promise<RequestOutcome> {
+  const redact = (text: string): string => ctx.secrets.redact(text);
+  const scope: TemplateScope = { env: ctx.vars.env, run: ctx.vars.run, captured };
+  let target: string;
+  let headers: Record<string, string>;
+  let body: string | undefined;
+  let expect: ConcreteExpectation;
+  try {
+    target = spec.target.render(scope);
+    headers = mergeHeaders(ctx.headers, spec, scope);
+    body = renderBody(spec, scope);
+    expect = renderExpectation(spec.expect, scope);
+  } catch (error) {
+    if (!(error instanceof UnboundVariableError)) throw error;
+    return { sent: false, label: requestLabel(spec, scope, redact), missing: error.expression };
+  }
+  const label = redact(`${spec.method} ${target}`);
+  const fail = (failure: string, durationMs = 0, status?: number): RequestOutcome => ({
+    sent: true,
+    result: {
+      label,
+      passed: false,
+      ...(spec.cleanup ? { cleanup: true } : {}),
+      ...(status === undefined ? {} : { status }),
+      durationMs,
+      failure: redact(failure),
+    },
+    captured: {},
+  });
+
+  let timeoutMs = ctx.requestTimeoutMs;
+  if (bounded) {
+    const remaining = ctx.remainingMs();
+    if (remaining <= 0) return fail(`${label}: not sent, the overall timeout ran out before this request`);
+    timeoutMs = Math.min(timeoutMs, remaining);
+  }
+  // A path that does not start with / would be silently glued to the base URL; say so instead.
+  if (!/^(\/|https?:\/\/)/i.test(target)) {
+    return fail(
+      `${label}: the target ${JSON.stringify(target)} is neither a path starting with / nor an http(s) URL`,
+    );
+  }
+  let url: URL;
+  try {
+    url = resolveProbeUrl(ctx.baseUrl, target);
+  } catch {
+    return fail(`${label}: ${JSON.stringify(target)} is not a valid URL`);
+  }
+
+  const started = performance.now();
+  let response: HttpResponse;
+  try {
+    response = await ctx.http.request({ method: spec.method, url, headers, body, timeoutMs });
+  } catch (error) {
+    const durationMs = Math.round(performance.now() - started);
+    // HttpError messages start with the full URL, which is what a reader needs to spot a dead backend.
+    if (error instanceof HttpError) return fail(`${spec.method} ${error.message}`, durationMs);
+    return fail(`${label}: the request failed: ${(error as Error).message}`, durationMs);
+  }
+
+  const assessment = assessResponse(expect, spec.capture, response);
+  if ('failure' in assessment)
+    return fail(`${label}: ${assessment.failure}`, response.durationMs, response.status);
+  for (const value of Object.values(assessment.captured)) ctx.secrets.add(value);
+  return {
+    sent: true,
+    result: {
+      label,
+      passed: true,
+      ...(spec.cleanup ? { cleanup: true } : {}),
+      status: response.status,
+      durationMs: response.durationMs,
+    },
+    captured: assessment.captured,
+  };
+}
+
+/** `METHOD target` with what can be rendered; a placeholder without a value stays as written. */
+export function requestLabel(
+  spec: RequestSpec,
+  scope: TemplateScope,
+  redact: (text: string) => string,
+): string {
+  let target: string;
+  try {
+    target = spec.target.render(scope);
+  } catch (error) {
+    if (!(error instanceof UnboundVariableError)) throw error;
+    target = spec.target.source;
+  }
+  return redact(`${spec.method} ${target}`);
+}
+
+/** The action's `headers` input, overridden (case-insensitively) by the request's own headers. */
+function mergeHeaders(
+  base: Record<string, string>,
+  spec: RequestSpec,
+  scope: TemplateScope,
+): Record<string, string> {
+  const headers: Record<string, string> = { ...base };
+  const replace = (name: string, value: string): void => {
+    for (const existing of Object.keys(headers)) {
+      if (existing.toLowerCase() === name.toLowerCase()) delete headers[existing];
+    }
+    headers[name] = value;
+  };
+  for (const [name, template] of Object.entries(spec.headers)) replace(name, template.render(scope));
+  const hasContentType = Object.keys(headers).some((name) => name.toLowerCase() === 'content-type');
+  if (spec.body?.kind === 'json' && !hasContentType) headers['content-type'] = 'application/json';
+  return headers;
+}
+
+function renderBody(spec: RequestSpec, scope: TemplateScope): string | undefined {
+  if (!spec.body) return undefined;
+  return spec.body.kind === 'json'
+    ? JSON.stringify(renderJsonTemplate(spec.body.value, scope))
+    : spec.body.value.render(scope);
+}

@@ -1,0 +1,294 @@
+import type { FailureReason } from './results.js';
+import { HttpError, retryAfterMs, type HttpClient } from './http.js';
+import { resolvePointer } from './json-pointer.js';
+import { describeSchemaErrors, type ValidateFunction } from './json-schema.js';
+import { formatDuration } from './duration.js';
+import { Backoff, Deadline, ProgressReporter, type Clock, type Sleep } from './poll.js';
+import type { VersionSource } from './config.js';
+
+/** What one health check needs to know. */
+export interface HealthTarget {
+  url: URL;
+  headers: Record<string, string>;
+  expectVersion?: string;
+  versionFrom: VersionSource;
+  validate?: ValidateFunction;
+  requestTimeoutMs: number;
+}
+
+/** One health check's outcome. `waitable` failures are expected while a deploy warms up. */
+export type HealthOutcome =
+  | { ok: true; status: number; version?: string; durationMs: number }
+  | {
+      ok: false;
+      reason: FailureReason;
+      waitable: boolean;
+      message: string;
+      status?: number;
+      version?: string;
+      durationMs?: number;
+      retryAfterMs?: number;
+    };
+
+/** Statuses a platform's proxy returns while the new instance boots: wait them out. */
+const WARMUP_STATUSES = new Set([502, 503, 504]);
+
+/**
+ * Whether `reported` satisfies `expected`. Equal strings match; otherwise, when both look like hex SHAs
+ * and the shorter has 7+ characters, a prefix match in either direction counts (services often report a
+ * short SHA while `github.sha` is the full one).
+ */
+export function versionMatches(expected: string, reported: string): boolean {
+  const a = expected.trim();
+  const b = reported.trim();
+  if (a === b) return true;
+  const hex = /^[0-9a-f]+$/i;
+  if (!hex.test(a) || !hex.test(b) || Math.min(a.length, b.length) < 7) return false;
+  const [short, long] = a.length <= b.length ? [a, b] : [b, a];
+  return long.toLowerCase().startsWith(short.toLowerCase());
+}
+
+/** Sends one health request and judges it: reachability, status, body, version, schema. */
+export async function checkHealth(
+  http: HttpClient,
+  target: HealthTarget,
+  nowMs: number,
+): Promise<HealthOutcome> {
+  let response;
+  try {
+    response = await http.request({
+      url: target.url,
+      headers: target.headers,
+      timeoutMs: target.requestTimeoutMs,
+    });
+  } catch (error) {
+    if (!(error instanceof HttpError)) throw error;
+    // Body caps and redirect problems do not fix themselves while we wait.
+    const waitable = !['body-too-large', 'redirect-loop', 'redirect-cross-origin', 'tls', 'dns'].includes(
+      error.kind,
+    );
+    return { ok: false, reason: waitable ? 'unreachable' : 'health-body', waitable, message: error.message };
+  }
+  const where = `GET ${target.url.pathname}`;
+  const base = { status: response.status, durationMs: response.durationMs };
+  if (WARMUP_STATUSES.has(response.status)) {
+    return {
+      ...base,
+      ok: false,
+      reason: 'not-ready',
+      waitable: true,
+      message: `${where} answered ${response.status} (not ready yet)`,
+      retryAfterMs: retryAfterMs(response.headers, nowMs),
+    };
+  }
+  if (response.status < 200 || response.status > 299) {
+    return {
+      ...base,
+      ok: false,
+      reason: 'health-status',
+      waitable: false,
+      message: `${where} answered ${response.status}`,
+    };
+  }
+
+  const needsJson =
+    target.validate !== undefined ||
+    (target.expectVersion !== undefined && target.versionFrom.kind === 'pointer');
+  let body: unknown;
+  if (needsJson) {
+    const type = response.headers['content-type'] ?? '(none)';
+    if (!/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
+      return {
+        ...base,
+        ok: false,
+        reason: 'health-body',
+        waitable: false,
+        message: `${where} returned content-type ${type}, expected JSON`,
+      };
+    }
+    try {
+      body = response.json();
+    } catch (error) {
+      return {
+        ...base,
+        ok: false,
+        reason: 'health-body',
+        waitable: false,
+        message: `${where} returned invalid JSON (${(error as Error).message})`,
+      };
+    }
+  }
+
+  let version: string | undefined;
+  if (target.expectVersion !== undefined) {
+    const source = target.versionFrom;
+    if (source.kind === 'header') {
+      version = response.headers[source.name];
+    } else {
+      const found = resolvePointer(body, source.pointer);
+      version =
+        found.found && (typeof found.value === 'string' || typeof found.value === 'number')
+          ? String(found.value)
+          : undefined;
+    }
+    const from = source.kind === 'header' ? `header ${source.name}` : `health body at ${source.pointer}`;
+    if (version === undefined) {
+      return {
+        ...base,
+        ok: false,
+        reason: 'version-mismatch',
+        waitable: true,
+        message: `${where} reports no version (${from} is missing)`,
+      };
+    }
+    if (!versionMatches(target.expectVersion, version)) {
+      return {
+        ...base,
+        ok: false,
+        reason: 'version-mismatch',
+        waitable: true,
+        version,
+        message: `${where} reports version ${JSON.stringify(version)} (${from}), expected ${JSON.stringify(target.expectVersion)}`,
+      };
+    }
+  }
+
+  if (target.validate && !target.validate(body)) {
+    const errors = describeSchemaErrors(target.validate.errors, body);
+    return {
+      ...base,
+      ok: false,
+      reason: 'health-schema',
+      waitable: false,
+      version,
+      message: `health JSON fails the schema: ${errors.join('; ')}`,
+    };
+  }
+  return { ok: true, status: response.status, version, durationMs: response.durationMs };
+}
+
+export interface WaitOptions {
+  intervalMs: number;
+  successThreshold: number;
+  failureThreshold: number;
+  deadline: Deadline;
+  clock: Clock;
+  sleep: Sleep;
+  log: (line: string) => void;
+  random?: () => number;
+}
+
+/** How waiting ended. `attempts` counts every health request sent. */
+export type WaitResult =
+  | { healthy: true; version?: string; attempts: number; last: HealthOutcome & { ok: true } }
+  | {
+      healthy: false;
+      reason: FailureReason;
+      message: string;
+      attempts: number;
+      everHealthy: boolean;
+      /** Version the last answering check reported, if any: evidence of what is serving. */
+      version?: string;
+      /** Latency of the last check that got a response. */
+      durationMs?: number;
+    };
+
+/**
+ * Polls the health endpoint until the deploy is live, on the expected version and healthy on
+ * `successThreshold` consecutive checks.
+ *
+ * - Before the first pass, warm-up signs (refused connections, 502/503/504, a wrong version) are waited
+ *   out until the deadline; other failures (a schema failure on a 200, a 500, a bad body) count towards
+ *   `failureThreshold`, so a settled bad deploy fails fast instead of burning the whole timeout.
+ * - After the first pass every failure counts, and a pass needs `successThreshold` passes in a row:
+ *   one lucky response cannot pass a flapping service, and one blip cannot fail a healthy one.
+ * - Confirming checks follow quickly (a fraction of the interval), so a verdict is not an interval late.
+ */
+export async function waitUntilHealthy(
+  http: HttpClient,
+  target: HealthTarget,
+  options: WaitOptions,
+): Promise<WaitResult> {
+  const { deadline, clock, sleep, successThreshold, failureThreshold } = options;
+  const backoff = new Backoff({
+    initialMs: Math.min(1000, options.intervalMs),
+    maxMs: options.intervalMs,
+    random: options.random,
+  });
+  const confirmDelayMs = Math.min(500, options.intervalMs);
+  const progress = new ProgressReporter(clock, deadline, options.log);
+  let passes = 0;
+  let failures = 0;
+  let attempts = 0;
+  let everHealthy = false;
+  let lastFailure: Extract<HealthOutcome, { ok: false }> | undefined;
+
+  while (!deadline.expired()) {
+    attempts++;
+    // A request never outlives the run's budget: the verdict must come within `timeout`.
+    const requestTimeoutMs = Math.max(1, Math.min(target.requestTimeoutMs, deadline.remainingMs()));
+    const outcome = await checkHealth(http, { ...target, requestTimeoutMs }, clock.now());
+    let delay: number;
+    if (outcome.ok) {
+      everHealthy = true;
+      passes++;
+      failures = 0;
+      if (passes >= successThreshold) {
+        progress.update('healthy', `${passes}/${successThreshold} consecutive checks passed`);
+        return { healthy: true, version: outcome.version, attempts, last: outcome };
+      }
+      progress.update('confirming', `${passes}/${successThreshold} consecutive checks passed`);
+      delay = confirmDelayMs;
+    } else {
+      // A request the deadline cut short says nothing about the service; keep the earlier evidence.
+      const cutByDeadline = requestTimeoutMs < target.requestTimeoutMs && deadline.expired();
+      if (!cutByDeadline || !lastFailure) lastFailure = outcome;
+      passes = 0;
+      const counts = everHealthy || !outcome.waitable;
+      if (counts) failures++;
+      if (failures >= failureThreshold) {
+        const message =
+          failureThreshold > 1
+            ? `${outcome.message} (${failures} consecutive failed checks${everHealthy ? ' after the service had passed' : ''})`
+            : outcome.message;
+        const reason = everHealthy && outcome.waitable ? 'unstable' : outcome.reason;
+        return {
+          healthy: false,
+          reason,
+          message,
+          attempts,
+          everHealthy,
+          version: outcome.version,
+          durationMs: outcome.durationMs,
+        };
+      }
+      const phase = everHealthy ? 'unstable' : outcome.waitable ? phaseOf(outcome.reason) : 'failing';
+      progress.update(phase, outcome.message);
+      // Honour the service's own Retry-After, but never sleep past the deadline (Deadline.sleep caps it).
+      delay = Math.max(backoff.next(), outcome.retryAfterMs ?? 0);
+      if (counts) delay = Math.min(delay, options.intervalMs);
+    }
+    if (!(await deadline.sleep(sleep, delay))) break;
+  }
+  const budget = formatDuration(deadline.budgetMs);
+  return {
+    healthy: false,
+    // A service that passed but never `successThreshold` times in a row is flapping, whatever its last error.
+    reason: everHealthy ? 'unstable' : (lastFailure?.reason ?? 'not-ready'),
+    message:
+      (everHealthy
+        ? `passed some checks but never ${successThreshold} in a row within ${budget} (timeout); `
+        : `not live and healthy within ${budget} (timeout); `) +
+      `last failed check: ${lastFailure?.message ?? 'no check completed'}`,
+    attempts,
+    everHealthy,
+    version: lastFailure?.version,
+    durationMs: lastFailure?.durationMs,
+  };
+}
+
+function phaseOf(reason: FailureReason): string {
+  if (reason === 'unreachable') return 'waiting for the service to accept connections';
+  if (reason === 'version-mismatch') return 'waiting for the new version';
+  return 'waiting for the service to become ready';
+}

@@ -1,0 +1,267 @@
+import { Agent, type Dispatcher, request as undiciRequest } from 'undici';
+import type { SecretRegistry } from './secrets.js';
+
+/** Default cap on a response body: a bigger health or probe body is a failure, not an OOM. */
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+/** Redirects followed before we call it a loop. */
+export const MAX_REDIRECTS = 5;
+
+/** Why a request produced no usable response. Each kind maps to a plain-language sentence. */
+export type HttpErrorKind =
+  | 'refused'
+  | 'reset'
+  | 'dns'
+  | 'tls'
+  | 'timeout'
+  | 'body-too-large'
+  | 'redirect-loop'
+  | 'redirect-cross-origin'
+  | 'aborted'
+  | 'network';
+
+/** A request that produced no usable response. The message is already redacted. */
+export class HttpError extends Error {
+  constructor(
+    readonly kind: HttpErrorKind,
+    message: string,
+    readonly url: string,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export interface HttpRequest {
+  method?: string;
+  url: string | URL;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Whole-request limit (headers and body); defaults to the client's. */
+  timeoutMs?: number;
+  /** Body cap; defaults to the client's. */
+  maxBodyBytes?: number;
+  signal?: AbortSignal;
+}
+
+export interface HttpResponse {
+  status: number;
+  /** Header names in lower case; repeated headers joined with ", ". */
+  headers: Record<string, string>;
+  body: Buffer;
+  /** URL that produced this response, after same-origin redirects. */
+  url: string;
+  /** Wall time from sending the first request to the last body byte. */
+  durationMs: number;
+  text(): string;
+  /** Parses the body as JSON; throws a SyntaxError for invalid JSON. */
+  json(): unknown;
+}
+
+/** The one HTTP entry point of the action; providers, health and checks all go through it. */
+export interface HttpClient {
+  request(req: HttpRequest): Promise<HttpResponse>;
+}
+
+export interface HttpClientOptions {
+  dispatcher: Dispatcher;
+  secrets: SecretRegistry;
+  timeoutMs: number;
+  maxBodyBytes?: number;
+}
+
+/** Creates the keep-alive Agent the whole run shares; close it when the run ends. */
+export function createDispatcher(): Agent {
+  return new Agent({ keepAliveTimeout: 10_000, connections: 16, connect: { timeout: 10_000 } });
+}
+
+/** Builds an HttpClient on an explicit dispatcher so tests can pass a MockAgent or a local Agent. */
+export function createHttpClient(options: HttpClientOptions): HttpClient {
+  return {
+    request: (req) => send(options, req),
+  };
+}
+
+async function send(options: HttpClientOptions, req: HttpRequest): Promise<HttpResponse> {
+  const timeoutMs = req.timeoutMs ?? options.timeoutMs;
+  const maxBodyBytes = req.maxBodyBytes ?? options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const started = performance.now();
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(), timeoutMs);
+  const signal = req.signal ? AbortSignal.any([req.signal, timeout.signal]) : timeout.signal;
+  const redact = (text: string): string => options.secrets.redact(text);
+
+  let url = new URL(req.url);
+  const origin = url.origin;
+  let method = (req.method ?? 'GET').toUpperCase();
+  let body = req.body;
+  const seen = new Set<string>();
+  try {
+    for (let redirects = 0; ; redirects++) {
+      let response: Dispatcher.ResponseData;
+      try {
+        response = await undiciRequest(url, {
+          dispatcher: options.dispatcher,
+          method: method as Dispatcher.HttpMethod,
+          headers: req.headers,
+          body,
+          signal,
+        });
+      } catch (error) {
+        throw classify(error, url, timeout.signal.aborted, timeoutMs, redact);
+      }
+      const location = response.headers.location;
+      if (response.statusCode >= 300 && response.statusCode < 400 && location !== undefined) {
+        await response.body.dump();
+        const next = new URL(String(location), url);
+        if (next.origin !== origin) {
+          // Following would send our headers (Authorization among them) to a host nobody configured.
+          throw new HttpError(
+            'redirect-cross-origin',
+            redact(
+              `${url.href} redirected to another origin (${next.href}); cross-origin redirects are not followed. ` +
+                'Point the URL at the final address.',
+            ),
+            url.href,
+          );
+        }
+        if (redirects >= MAX_REDIRECTS || seen.has(next.href)) {
+          throw new HttpError(
+            'redirect-loop',
+            redact(
+              `${req.url.toString()} redirected more than ${MAX_REDIRECTS} times or in a loop (last: ${next.href})`,
+            ),
+            url.href,
+          );
+        }
+        seen.add(url.href);
+        if (
+          response.statusCode === 303 ||
+          ((response.statusCode === 301 || response.statusCode === 302) && method === 'POST')
+        ) {
+          method = 'GET';
+          body = undefined;
+        }
+        url = next;
+        continue;
+      }
+      const buffer = await readCapped(response, url, maxBodyBytes, timeout.signal, timeoutMs, redact);
+      const headers = flattenHeaders(response.headers);
+      return {
+        status: response.statusCode,
+        headers,
+        body: buffer,
+        url: url.href,
+        durationMs: Math.round(performance.now() - started),
+        text: () => buffer.toString('utf8'),
+        json: () => JSON.parse(buffer.toString('utf8')) as unknown,
+      };
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function readCapped(
+  response: Dispatcher.ResponseData,
+  url: URL,
+  maxBodyBytes: number,
+  timeoutSignal: AbortSignal,
+  timeoutMs: number,
+  redact: (text: string) => string,
+): Promise<Buffer> {
+  const declared = Number(response.headers['content-length']);
+  const tooLarge = (): HttpError =>
+    new HttpError(
+      'body-too-large',
+      redact(
+        `${url.href} sent a body larger than the ${formatBytes(maxBodyBytes)} cap; the response was discarded`,
+      ),
+      url.href,
+    );
+  if (Number.isFinite(declared) && declared > maxBodyBytes) {
+    response.body.destroy();
+    throw tooLarge();
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of response.body) {
+      const piece = chunk as Buffer;
+      total += piece.length;
+      if (total > maxBodyBytes) {
+        response.body.destroy();
+        throw tooLarge();
+      }
+      chunks.push(piece);
+    }
+  } catch (error) {
+    if (error instanceof HttpError) throw error;
+    throw classify(error, url, timeoutSignal.aborted, timeoutMs, redact);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+function flattenHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (value === undefined) continue;
+    headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+}
+
+const TLS_CODES = /CERT|SELF_SIGNED|TLS|SSL|UNABLE_TO_VERIFY/;
+
+function classify(
+  error: unknown,
+  url: URL,
+  timedOut: boolean,
+  timeoutMs: number,
+  redact: (text: string) => string,
+): HttpError {
+  const err = error as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const code = err.cause?.code ?? err.code ?? '';
+  const detail = err.cause?.message ?? err.message ?? String(error);
+  const where = url.href;
+  const make = (kind: HttpErrorKind, text: string): HttpError => new HttpError(kind, redact(text), where);
+  if (timedOut) return make('timeout', `${where} did not answer within ${timeoutMs} ms`);
+  if (code === 'ECONNREFUSED')
+    return make('refused', `${where}: connection refused (nothing listening at ${url.host})`);
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return make('dns', `${where}: the host name ${url.hostname} does not resolve (DNS ${code})`);
+  if (TLS_CODES.test(code)) return make('tls', `${where}: TLS handshake failed (${code}: ${detail})`);
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE')
+    return make('reset', `${where}: connection reset by the server (${code})`);
+  if (err instanceof Error && err.name === 'AbortError') return make('aborted', `${where}: request aborted`);
+  return make('network', `${where}: ${code ? code + ': ' : ''}${detail}`);
+}
+
+/**
+ * Reads `Retry-After` (delta-seconds or an HTTP date) as milliseconds from `nowMs`.
+ * Returns undefined when absent or unparseable.
+ */
+export function retryAfterMs(headers: Record<string, string>, nowMs: number): number | undefined {
+  const value = headers['retry-after']?.trim();
+  if (!value) return undefined;
+  if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
+}
+
+/** Formats a byte count for messages ("1 MiB", "512 KiB"). */
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${+(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+  if (bytes >= 1024) return `${+(bytes / 1024).toFixed(1)} KiB`;
+  return `${bytes} B`;
+}
+
+/**
+ * Resolves a probe path against the service's base URL, keeping the base's path prefix
+ * (`https://x.dev/app` + `/health` is `https://x.dev/app/health`). Absolute URLs pass through.
+ */
+export function resolveProbeUrl(base: URL, pathOrUrl: string): URL {
+  if (/^https?:\/\//i.test(pathOrUrl)) return new URL(pathOrUrl);
+  const prefix = base.pathname.replace(/\/+$/, '');
+  const path = pathOrUrl.startsWith('/') ? pathOrUrl : `/${pathOrUrl}`;
+  return new URL(`${prefix}${path}`, base.origin);
+}

@@ -1,0 +1,89 @@
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import formatsPlugin from 'ajv-formats';
+import { resolvePointer } from './json-pointer.js';
+
+export type { ValidateFunction };
+
+// ajv-formats is CommonJS with `exports.default`; under NodeNext the default import is module.exports.
+type FormatsPlugin = (ajv: Ajv2020) => Ajv2020;
+const addFormats: FormatsPlugin =
+  (formatsPlugin as unknown as { default?: FormatsPlugin }).default ??
+  (formatsPlugin as unknown as FormatsPlugin);
+
+/** An ajv instance for JSON Schema draft 2020-12 with the standard formats, collecting all errors. */
+export function createAjv(): Ajv2020 {
+  // strictSchema: a typo such as `requried` must be a config error, not a schema that accepts anything.
+  const ajv = new Ajv2020({
+    allErrors: true,
+    strictSchema: true,
+    strictTypes: false,
+    strictTuples: false,
+    verbose: true,
+  });
+  addFormats(ajv);
+  return ajv;
+}
+
+/**
+ * Compiles a user-supplied schema. Returns the validator, or the reason ajv rejected the schema
+ * (unknown keyword types, bad `$ref`, ...), so config can report it as an input problem.
+ */
+export function compileSchema(schema: unknown): { validate: ValidateFunction } | { error: string } {
+  if (
+    schema === null ||
+    (typeof schema !== 'object' && typeof schema !== 'boolean') ||
+    Array.isArray(schema)
+  ) {
+    return { error: 'a JSON Schema must be an object (or a boolean)' };
+  }
+  try {
+    return { validate: createAjv().compile(schema as object) };
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+}
+
+/**
+ * Turns ajv errors into sentences that name the field and its actual value, e.g.
+ * `/database/type must be "postgresql" but was "sqlite"`.
+ */
+export function describeSchemaErrors(errors: ErrorObject[] | null | undefined, data: unknown): string[] {
+  const lines = new Set<string>();
+  for (const error of errors ?? []) {
+    // `if`/`anyOf` wrappers repeat what their branches already said.
+    if (error.keyword === 'if' || error.keyword === 'anyOf' || error.keyword === 'oneOf') continue;
+    lines.add(describeError(error, data));
+  }
+  return [...lines];
+}
+
+function describeError(error: ErrorObject, data: unknown): string {
+  const path = error.instancePath === '' ? '(root)' : error.instancePath;
+  const actual = resolvePointer(data, error.instancePath);
+  const was = actual.found ? ` but was ${show(actual.value)}` : '';
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'required':
+      return `${joinPath(error.instancePath, String(params.missingProperty))} is missing`;
+    case 'const':
+      return `${path} must be ${show(params.allowedValue)}${was}`;
+    case 'enum':
+      return `${path} must be one of ${(params.allowedValues as unknown[]).map(show).join(', ')}${was}`;
+    case 'type':
+      return `${path} must be ${String(params.type)}${was}`;
+    case 'additionalProperties':
+      return `${joinPath(error.instancePath, String(params.additionalProperty))} is not allowed`;
+    default:
+      return `${path} ${error.message ?? 'is invalid'}${was}`;
+  }
+}
+
+function joinPath(base: string, property: string): string {
+  return `${base}/${property.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return 'undefined';
+  const text = JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}

@@ -1,0 +1,265 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as core from '@actions/core';
+import type { ConfigError } from './errors.js';
+import { formatProblem } from './errors.js';
+import type { RunOutcome } from './execute.js';
+import { formatDuration } from './duration.js';
+import type { ProbeResult, Result } from './results.js';
+import type { SecretRegistry } from './secrets.js';
+
+/** Version of the JSON report's shape; bumped on any breaking change (see docs/report-format.md). */
+export const REPORT_FORMAT_VERSION = 1;
+
+/** The JSON report written to disk and named by the `report` output. */
+export interface JsonReport {
+  formatVersion: number;
+  result: Result;
+  failureReason: string | null;
+  failureMessage: string | null;
+  url: string | null;
+  expectedVersion: string | null;
+  version: string | null;
+  deploy: { id: string | null; status: string | null };
+  rollback: { performed: boolean; deployId: string | null; note: string };
+  probes: ProbeResult[];
+  phases: { name: string; startedAt: string; durationMs: number; outcome: string; note?: string }[];
+  configProblems: string[];
+  warnings: string[];
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+}
+
+/** Where published output goes; the runner's implementation uses @actions/core. */
+export interface Publisher {
+  setOutput(name: string, value: string): void;
+  error(message: string, title: string): void;
+  warning(message: string, title: string): void;
+  notice(message: string, title: string): void;
+  /** Appends markdown to the job summary. */
+  writeSummary(markdown: string): Promise<void>;
+  /** Directory for the JSON report. */
+  reportDir: string;
+  runId: string;
+}
+
+export const runnerPublisher = (env: Record<string, string | undefined> = process.env): Publisher => ({
+  setOutput: (name, value) => core.setOutput(name, value),
+  error: (message, title) => core.error(message, { title }),
+  warning: (message, title) => core.warning(message, { title }),
+  notice: (message, title) => core.notice(message, { title }),
+  writeSummary: async (markdown) => {
+    if (!env.GITHUB_STEP_SUMMARY) return;
+    await core.summary.addRaw(markdown, true).write();
+  },
+  reportDir: env.RUNNER_TEMP || tmpdir(),
+  runId: env.GITHUB_RUN_ID ?? 'local',
+});
+
+const HEADLINE: Record<Result, string> = {
+  passed: '✅ Deploy verified',
+  failed: '❌ Deploy failed verification',
+  'rolled-back': '↩️ Deploy failed verification and was rolled back',
+  'rollback-failed': '🚨 Deploy failed verification and the rollback failed',
+  superseded: '⚠️ Deploy superseded by a newer one',
+};
+
+/**
+ * Publishes a finished run: outputs, annotations, the job summary and the JSON report. Every string is
+ * redacted here as a last line of defence, because the summary and report are not masked by the runner.
+ */
+export async function publishOutcome(
+  outcome: RunOutcome,
+  publisher: Publisher,
+  secrets: SecretRegistry,
+): Promise<JsonReport> {
+  const report = toJsonReport(outcome, []);
+  await publish(report, renderSummary(report), publisher, secrets);
+  return report;
+}
+
+/** Publishes a configuration failure: no verdict on the deploy, every problem listed. */
+export async function publishConfigError(
+  error: ConfigError,
+  publisher: Publisher,
+  secrets: SecretRegistry,
+  now: number,
+): Promise<JsonReport> {
+  const problems = error.problems.map(formatProblem);
+  const report = toJsonReport(
+    {
+      result: 'failed',
+      failureReason: 'config-error',
+      failureMessage: error.message,
+      probes: [],
+      phases: [],
+      rollback: { performed: false, note: 'not considered: the configuration is invalid' },
+      warnings: [],
+      startedAt: now,
+      finishedAt: now,
+    },
+    problems,
+  );
+  const markdown =
+    `## ❌ Deploy Sentinel: configuration error\n\n` +
+    `No request was sent and nothing was rolled back. Fix these inputs:\n\n` +
+    problems.map((line) => `- ${escapeMarkdown(line)}`).join('\n') +
+    '\n';
+  await publish(report, markdown, publisher, secrets);
+  return report;
+}
+
+async function publish(
+  report: JsonReport,
+  markdown: string,
+  publisher: Publisher,
+  secrets: SecretRegistry,
+): Promise<void> {
+  const clean = (text: string): string => secrets.redact(text);
+  const reportJson = clean(JSON.stringify(report, null, 2));
+  mkdirSync(publisher.reportDir, { recursive: true });
+  const reportPath = join(
+    publisher.reportDir,
+    `deploy-sentinel-report-${publisher.runId}-${process.pid}.json`,
+  );
+  writeFileSync(reportPath, reportJson + '\n');
+
+  const outputs: Record<string, string> = {
+    result: report.result,
+    'failure-reason': report.failureReason ?? '',
+    'deploy-id': report.deploy.id ?? '',
+    'deploy-status': report.deploy.status ?? '',
+    url: report.url ?? '',
+    version: report.version ?? '',
+    'rolled-back': String(report.rollback.performed),
+    'rollback-deploy-id': report.rollback.deployId ?? '',
+    report: reportPath,
+  };
+  for (const [name, value] of Object.entries(outputs)) publisher.setOutput(name, clean(value));
+
+  for (const problem of report.configProblems)
+    publisher.error(clean(problem), 'Deploy Sentinel: configuration error');
+  if (report.configProblems.length === 0) {
+    for (const probe of report.probes.filter((p) => !p.passed)) {
+      publisher.error(clean(probe.failure ?? 'failed'), `Deploy Sentinel: ${clean(probe.name)}`);
+    }
+    if (report.result === 'superseded')
+      publisher.warning(clean(report.failureMessage ?? ''), 'Deploy Sentinel: superseded');
+  }
+  for (const warning of report.warnings) publisher.warning(clean(warning), 'Deploy Sentinel');
+  await publisher.writeSummary(clean(markdown));
+}
+
+function toJsonReport(outcome: RunOutcome, configProblems: string[]): JsonReport {
+  return {
+    formatVersion: REPORT_FORMAT_VERSION,
+    result: outcome.result,
+    failureReason: outcome.failureReason ?? null,
+    failureMessage: outcome.failureMessage ?? null,
+    url: outcome.url ?? null,
+    expectedVersion: outcome.expectedVersion ?? null,
+    version: outcome.version ?? null,
+    deploy: { id: null, status: null },
+    rollback: { performed: outcome.rollback.performed, deployId: null, note: outcome.rollback.note },
+    probes: outcome.probes,
+    phases: outcome.phases.map((phase) => ({
+      name: phase.name,
+      startedAt: new Date(phase.startedAt).toISOString(),
+      durationMs: phase.endedAt - phase.startedAt,
+      outcome: phase.outcome,
+      ...(phase.note ? { note: phase.note } : {}),
+    })),
+    configProblems,
+    warnings: outcome.warnings,
+    startedAt: new Date(outcome.startedAt).toISOString(),
+    finishedAt: new Date(outcome.finishedAt).toISOString(),
+    durationMs: outcome.finishedAt - outcome.startedAt,
+  };
+}
+
+/** The job summary: headline, facts, probe table, timeline and rollback. */
+export function renderSummary(report: JsonReport): string {
+  const lines: string[] = [`## ${HEADLINE[report.result]}`, ''];
+  if (report.failureMessage) lines.push(`**Why:** ${escapeMarkdown(report.failureMessage)}`, '');
+  const facts: [string, string | null][] = [
+    ['Result', `\`${report.result}\`${report.failureReason ? ` (\`${report.failureReason}\`)` : ''}`],
+    ['URL', report.url],
+    ['Expected version', report.expectedVersion && `\`${report.expectedVersion}\``],
+    ['Reported version', report.version && `\`${report.version}\``],
+    ['Deploy', report.deploy.id && `\`${report.deploy.id}\` (${report.deploy.status ?? 'unknown'})`],
+    ['Duration', formatDuration(report.durationMs)],
+  ];
+  lines.push('| | |', '|---|---|');
+  for (const [name, value] of facts) if (value) lines.push(`| ${name} | ${value} |`);
+  lines.push('');
+
+  if (report.probes.length > 0) {
+    lines.push('### Probes', '', '| probe | status | latency | failing assertion |', '|---|---|---|---|');
+    for (const probe of report.probes) {
+      lines.push(
+        `| ${cell(probe.name)} | ${probe.passed ? '✅ pass' : '❌ fail'} | ${formatDuration(probe.durationMs)} | ${cell(probe.failure ?? '')} |`,
+      );
+      for (const step of probe.steps ?? []) {
+        const state = step.skipped ? '⏭️ skipped' : step.passed ? '✅ pass' : '❌ fail';
+        lines.push(
+          `| &nbsp;&nbsp;↳ ${cell(step.label)}${step.cleanup ? ' (cleanup)' : ''} | ${state} | ${formatDuration(step.durationMs)} | ${cell(step.failure ?? '')} |`,
+        );
+      }
+    }
+    lines.push('');
+    for (const probe of report.probes.filter((p) => p.outputTail)) {
+      lines.push(
+        `<details><summary>Output of ${escapeMarkdown(probe.name)}</summary>`,
+        '',
+        '```text',
+        probe.outputTail ?? '',
+        '```',
+        '</details>',
+        '',
+      );
+    }
+  }
+
+  if (report.phases.length > 0) {
+    const start = Date.parse(report.startedAt);
+    lines.push(
+      '### Timeline',
+      '',
+      '```mermaid',
+      'gantt',
+      '  dateFormat x',
+      '  axisFormat %M:%S',
+      '  section run',
+    );
+    for (const phase of report.phases) {
+      const from = Date.parse(phase.startedAt) - start;
+      const tag = phase.outcome === 'failed' ? 'crit, ' : phase.outcome === 'ok' ? 'done, ' : '';
+      lines.push(
+        `  ${phase.name.replace(/[:;#]/g, ' ')} :${tag}${from}, ${from + Math.max(1, phase.durationMs)}`,
+      );
+    }
+    lines.push('```', '');
+  }
+
+  lines.push(
+    '### Rollback',
+    '',
+    report.rollback.performed ? `Rolled back to \`${report.rollback.deployId}\`.` : '',
+    escapeMarkdown(report.rollback.note),
+    '',
+  );
+  if (report.warnings.length > 0) {
+    lines.push('### Warnings', '', ...report.warnings.map((w) => `- ${escapeMarkdown(w)}`), '');
+  }
+  return lines.filter((line, i, all) => !(line === '' && all[i - 1] === '')).join('\n') + '\n';
+}
+
+function cell(text: string): string {
+  return escapeMarkdown(text).replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+}
+
+function escapeMarkdown(text: string): string {
+  return text.replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}

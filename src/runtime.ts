@@ -1,0 +1,35 @@
+import * as core from '@actions/core';
+import { execCommand } from './checks/command.js';
+import type { ExecuteDeps, Logger } from './execute.js';
+import { createDispatcher, createHttpClient } from './http.js';
+import { realSleep, systemClock } from './poll.js';
+import { SecretRegistry } from './secrets.js';
+import { ActionState } from './state.js';
+
+/** The runner's logger: plain lines, warnings as annotations, one collapsible group per phase. */
+export const runnerLogger: Logger = {
+  info: (message) => core.info(message),
+  warning: (message) => core.warning(message),
+  group: (name, fn) => core.group(name, fn),
+};
+
+/**
+ * Wires the real dependencies for one entry point (pre, main or post): one keep-alive dispatcher, the
+ * secret registry, the clock. Call `close` when done so open sockets do not keep the process alive.
+ */
+export function createRuntime(
+  requestTimeoutMs: number,
+  secrets = new SecretRegistry(),
+): ExecuteDeps & { close(): Promise<void> } {
+  const dispatcher = createDispatcher();
+  return {
+    http: createHttpClient({ dispatcher, secrets, timeoutMs: requestTimeoutMs }),
+    clock: systemClock,
+    sleep: realSleep,
+    log: runnerLogger,
+    secrets,
+    state: new ActionState(),
+    exec: execCommand,
+    close: () => dispatcher.close(),
+  };
+}

@@ -1,0 +1,45 @@
+import * as core from '@actions/core';
+
+/** Shortest value worth masking: masking "a" or "" would shred every log line. */
+const MIN_SECRET_LENGTH = 3;
+
+/**
+ * Every secret the run knows about: tokens, `headers` values and captured values. Registering a value
+ * masks it in the runner's log at once (`core.setSecret`) and lets `redact` scrub it from text we build
+ * ourselves (summary, JSON report, PR comment), which the runner does not mask.
+ */
+export class SecretRegistry {
+  private readonly values = new Set<string>();
+
+  constructor(private readonly maskInLog: (value: string) => void = core.setSecret) {}
+
+  /** Masks `value` from now on; short or empty values are ignored. */
+  add(value: string | undefined): void {
+    if (value === undefined) return;
+    const trimmed = value.trim();
+    if (trimmed.length < MIN_SECRET_LENGTH || this.values.has(trimmed)) return;
+    this.values.add(trimmed);
+    this.maskInLog(trimmed);
+    // A URL-encoded copy turns up in query strings and redirects.
+    const encoded = encodeURIComponent(trimmed);
+    if (encoded !== trimmed) {
+      this.values.add(encoded);
+      this.maskInLog(encoded);
+    }
+  }
+
+  /** Replaces every known secret in `text` with `***`, longest first so overlaps redact fully. */
+  redact(text: string): string {
+    let out = text;
+    for (const value of [...this.values].sort((a, b) => b.length - a.length)) {
+      out = out.split(value).join('***');
+    }
+    return out;
+  }
+
+  /** Whether any registered secret occurs in `text` (used by tests and the report's final scan). */
+  leaks(text: string): boolean {
+    for (const value of this.values) if (text.includes(value)) return true;
+    return false;
+  }
+}
