@@ -328,6 +328,14 @@ export function getConfig(source: ConfigSource, secrets: SecretRegistry): Config
         'set `provider`, or remove `deploy`',
       );
   } else {
+    // Provider mode is specified in DESIGN.md and validated here, but its clients are not built yet;
+    // stopping now is honest, where running on without them would verify nothing the user asked for.
+    problem(
+      'provider',
+      provider,
+      'is not available in this version yet (provider support is on the roadmap)',
+      'use `provider: none` with `url` until the provider lands',
+    );
     if (!apiToken) {
       problem(
         'api-token',

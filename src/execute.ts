@@ -118,16 +118,7 @@ export async function execute(config: Config, deps: ExecuteDeps): Promise<RunOut
 
   const checks = config.checks?.file;
   if (checks && (checks.checks.length > 0 || checks.canary)) {
-    const context: CheckContext = {
-      http: deps.http,
-      baseUrl: base,
-      headers: config.headers,
-      vars: { env: process.env, run: config.run },
-      secrets: deps.secrets,
-      requestTimeoutMs: config.requestTimeoutMs,
-      remainingMs: () => deadline.remainingMs(),
-      exec: deps.exec,
-    };
+    const context = checkContext(config, base, deps, () => deadline.remainingMs());
     const results = await phase('Run checks', async () => {
       const rows: ProbeResult[] = [];
       if (checks.canary) rows.push(await canaryProbe(checks.canary, context, deps));
@@ -147,6 +138,25 @@ export async function execute(config: Config, deps: ExecuteDeps): Promise<RunOut
     });
   }
   return outcome({ result: 'passed', version: health.version });
+}
+
+/** What the checks runner needs, for main, pre and post alike. */
+export function checkContext(
+  config: Config,
+  baseUrl: URL,
+  deps: Pick<ExecuteDeps, 'http' | 'secrets' | 'exec'>,
+  remainingMs: () => number,
+): CheckContext {
+  return {
+    http: deps.http,
+    baseUrl,
+    headers: config.headers,
+    vars: { env: process.env, run: config.run },
+    secrets: deps.secrets,
+    requestTimeoutMs: config.requestTimeoutMs,
+    remainingMs,
+    exec: deps.exec,
+  };
 }
 
 /** Reads back the canary `pre` wrote; a canary that was never written is a failure, not a skip. */

@@ -2,6 +2,8 @@ import * as core from '@actions/core';
 import { deleteCanary } from './checks/canary.js';
 import { getConfig, runnerConfigSource } from './config.js';
 import { ConfigError } from './errors.js';
+import { checkContext } from './execute.js';
+import { Deadline } from './poll.js';
 import { createRuntime } from './runtime.js';
 import { SecretRegistry } from './secrets.js';
 import { ActionState } from './state.js';
@@ -31,17 +33,13 @@ export async function runPost(): Promise<void> {
   const canary = config.checks?.file.canary;
   if (!canary || !config.url) return;
   const runtime = createRuntime(config.requestTimeoutMs, secrets);
+  const deadline = Deadline.after(runtime.clock, config.timeoutMs);
   try {
-    const deleted = await deleteCanary(canary, saved.captured, {
-      http: runtime.http,
-      baseUrl: config.url,
-      headers: config.headers,
-      vars: { env: process.env, run: config.run },
-      secrets,
-      requestTimeoutMs: config.requestTimeoutMs,
-      remainingMs: () => config.timeoutMs,
-      exec: runtime.exec,
-    });
+    const deleted = await deleteCanary(
+      canary,
+      saved.captured,
+      checkContext(config, config.url, runtime, () => deadline.remainingMs()),
+    );
     if (!deleted) core.info('Deploy Sentinel post: canary kept (keep: true or no delete request).');
     else if (deleted.passed) core.info('Deploy Sentinel post: canary deleted.');
     else

@@ -3,6 +3,8 @@ import { writeCanary } from './checks/canary.js';
 import { getConfig, runnerConfigSource } from './config.js';
 import { ConfigError } from './errors.js';
 import { resolveProbeUrl } from './http.js';
+import { checkContext } from './execute.js';
+import { Deadline } from './poll.js';
 import { createRuntime } from './runtime.js';
 import { SecretRegistry } from './secrets.js';
 import { ActionState } from './state.js';
@@ -41,17 +43,12 @@ export async function runPre(): Promise<void> {
   }
 
   const runtime = createRuntime(config.requestTimeoutMs, secrets);
+  const deadline = Deadline.after(runtime.clock, config.timeoutMs);
   try {
-    const written = await writeCanary(canary, {
-      http: runtime.http,
-      baseUrl: config.url,
-      headers: config.headers,
-      vars: { env: process.env, run: config.run },
-      secrets,
-      requestTimeoutMs: config.requestTimeoutMs,
-      remainingMs: () => config.timeoutMs,
-      exec: runtime.exec,
-    });
+    const written = await writeCanary(
+      canary,
+      checkContext(config, config.url, runtime, () => deadline.remainingMs()),
+    );
     if (written.probe.passed && written.captured) {
       state.saveCanary({ status: 'written', captured: written.captured });
       core.info(`Deploy Sentinel pre: canary written to ${resolveProbeUrl(config.url, '/').origin}.`);

@@ -290,3 +290,12 @@ describe('parseHeaders', () => {
     expect(JSON.stringify(problems)).not.toContain('secret-value');
   });
 });
+
+describe('provider mode', () => {
+  it('is refused with a clear message until the provider clients land', () => {
+    const error = problemsOf({ provider: 'render', 'api-token': 'rnd_token', 'service-id': 'srv-1' });
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]).toMatchObject({ input: 'provider', value: 'render' });
+    expect(error.problems[0]?.problem).toMatch(/not available in this version yet/);
+  });
+});
