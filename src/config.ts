@@ -221,12 +221,24 @@ export function getConfig(source: ConfigSource, secrets: SecretRegistry): Config
       return undefined;
     }
     if (parsed.username || parsed.password) {
+      secrets.add(decodeURIComponent(parsed.username));
       secrets.add(decodeURIComponent(parsed.password));
       problem(
         name,
         secrets.redact(value),
         'contains credentials',
         'remove user:password@ and pass credentials in `headers`',
+      );
+      return undefined;
+    }
+    if (parsed.search || parsed.hash) {
+      // Queries are where tokens hide, and a base URL's query would be dropped from every probe anyway.
+      for (const value of parsed.searchParams.values()) secrets.add(value);
+      problem(
+        name,
+        secrets.redact(value),
+        'has a query string or fragment',
+        'give the base URL only; pass tokens in `headers`',
       );
       return undefined;
     }
@@ -246,7 +258,7 @@ export function getConfig(source: ConfigSource, secrets: SecretRegistry): Config
   const apiUrl = url('api-url', { allowPlainHttpRemote: false });
 
   const healthPath = withDefault('health-path');
-  if (!healthPath.startsWith('/')) {
+  if (!healthPath.startsWith('/') || healthPath.startsWith('//')) {
     problem(
       'health-path',
       healthPath,

@@ -116,6 +116,13 @@ export async function execute(config: Config, deps: ExecuteDeps): Promise<RunOut
     });
   }
 
+  if (!config.expectVersion && !config.healthSchema && !config.checks) {
+    warnings.push(
+      `Only verified that GET ${target.url.pathname} answered 2xx: the version, the health body and the data were not checked. ` +
+        'Set `expect-version`, `health-schema` or `checks` for evidence that the deploy works.',
+    );
+  }
+
   const checks = config.checks?.file;
   if (checks && (checks.checks.length > 0 || checks.canary)) {
     const context = checkContext(config, base, deps, () => deadline.remainingMs());

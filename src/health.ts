@@ -1,5 +1,5 @@
 import type { FailureReason } from './results.js';
-import { HttpError, retryAfterMs, type HttpClient } from './http.js';
+import { HttpError, retryAfterMs, type HttpClient, type HttpErrorKind, type HttpResponse } from './http.js';
 import { resolvePointer } from './json-pointer.js';
 import { describeSchemaErrors, type ValidateFunction } from './json-schema.js';
 import { formatDuration } from './duration.js';
@@ -29,6 +29,9 @@ export type HealthOutcome =
       durationMs?: number;
       retryAfterMs?: number;
     };
+
+const WARMUP_ERRORS = new Set<HttpErrorKind>(['refused', 'reset', 'timeout']);
+const BODY_ERRORS = new Set<HttpErrorKind>(['body-too-large', 'redirect-loop', 'redirect-cross-origin']);
 
 /** Statuses a platform's proxy returns while the new instance boots: wait them out. */
 const WARMUP_STATUSES = new Set([502, 503, 504]);
@@ -63,13 +66,34 @@ export async function checkHealth(
     });
   } catch (error) {
     if (!(error instanceof HttpError)) throw error;
-    // Body caps and redirect problems do not fix themselves while we wait.
-    const waitable = !['body-too-large', 'redirect-loop', 'redirect-cross-origin', 'tls', 'dns'].includes(
-      error.kind,
-    );
-    return { ok: false, reason: waitable ? 'unreachable' : 'health-body', waitable, message: error.message };
+    // Only what a booting instance does (refuse, reset, stall) is waited out; a bad name, certificate,
+    // body or redirect does not fix itself, so it counts towards failure-threshold at once.
+    const waitable = WARMUP_ERRORS.has(error.kind);
+    const reason = BODY_ERRORS.has(error.kind) ? 'health-body' : 'unreachable';
+    return { ok: false, reason, waitable, message: error.message };
   }
   const where = `GET ${target.url.pathname}`;
+  try {
+    return judgeResponse(response, target, where, nowMs);
+  } catch (error) {
+    // Whatever the body does to the parser or the validator, it is a failed check, not a crashed run.
+    return {
+      ok: false,
+      reason: 'health-body',
+      waitable: false,
+      status: response.status,
+      durationMs: response.durationMs,
+      message: `${where}: the response could not be judged (${(error as Error).message})`,
+    };
+  }
+}
+
+function judgeResponse(
+  response: HttpResponse,
+  target: HealthTarget,
+  where: string,
+  nowMs: number,
+): HealthOutcome {
   const base = { status: response.status, durationMs: response.durationMs };
   if (WARMUP_STATUSES.has(response.status)) {
     return {
@@ -245,7 +269,8 @@ export async function waitUntilHealthy(
       if (!cutByDeadline || !lastFailure) lastFailure = outcome;
       passes = 0;
       const counts = everHealthy || !outcome.waitable;
-      if (counts) failures++;
+      // Before the first pass only consecutive non-warm-up failures count; a warm-up sign breaks the run.
+      failures = counts ? failures + 1 : 0;
       if (failures >= failureThreshold) {
         const message =
           failureThreshold > 1

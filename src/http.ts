@@ -263,5 +263,9 @@ export function resolveProbeUrl(base: URL, pathOrUrl: string): URL {
   if (/^https?:\/\//i.test(pathOrUrl)) return new URL(pathOrUrl);
   const prefix = base.pathname.replace(/\/+$/, '');
   const path = pathOrUrl.startsWith('/') ? pathOrUrl : `/${pathOrUrl}`;
-  return new URL(`${prefix}${path}`, base.origin);
+  const url = new URL(`${prefix}${path}`, base.origin);
+  // "//host/x" is protocol-relative: a path must never move the request to another host.
+  if (url.origin !== base.origin)
+    throw new TypeError(`the path ${pathOrUrl} points at another origin (${url.origin})`);
+  return url;
 }

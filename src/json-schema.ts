@@ -84,6 +84,12 @@ function joinPath(base: string, property: string): string {
 
 function show(value: unknown): string {
   if (value === undefined) return 'undefined';
-  const text = JSON.stringify(value);
+  let text: string;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    // A hostile body (absurdly deep nesting) must not crash the verdict; its type is evidence enough.
+    text = Array.isArray(value) ? '[…]' : typeof value === 'object' && value !== null ? '{…}' : String(value);
+  }
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

@@ -28,6 +28,20 @@ export async function run(): Promise<void> {
   let outcome: RunOutcome;
   try {
     outcome = await execute(config, runtime);
+  } catch (error) {
+    // A bug, not a verdict: still publish a failed result with the evidence, so nothing passes silently.
+    const now = Date.now();
+    outcome = {
+      result: 'failed',
+      failureReason: 'internal-error',
+      failureMessage: `Deploy Sentinel crashed: ${(error as Error).stack ?? String(error)}`,
+      probes: [],
+      phases: [],
+      rollback: { performed: false, note: 'not considered: the run crashed before a verdict' },
+      warnings: [],
+      startedAt: now,
+      finishedAt: now,
+    };
   } finally {
     await runtime.close();
   }

@@ -20,7 +20,15 @@ export async function runPre(): Promise<void> {
   const secrets = new SecretRegistry();
   let config;
   try {
-    config = getConfig(runnerConfigSource, secrets);
+    // pre runs before actions/checkout: inputs pre does not need must not stop the canary, and
+    // health-schema is often a file in the repository. main validates it.
+    config = getConfig(
+      {
+        ...runnerConfigSource,
+        input: (name) => (name === 'health-schema' ? '' : runnerConfigSource.input(name)),
+      },
+      secrets,
+    );
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     // Typical cause: pre runs before actions/checkout, so a checks file in the repo is not there yet.

@@ -16,8 +16,7 @@ export type FailureReason =
   | 'unstable'
   | 'check-failed'
   | 'canary-lost'
-  | 'deploy-failed'
-  | 'provider-error';
+  | 'internal-error';
 
 /** One request inside a check, as it ran. */
 export interface StepResult {

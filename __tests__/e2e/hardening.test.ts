@@ -159,3 +159,18 @@ checks:
     expect(run.stdout).toContain('::add-mask::');
   });
 });
+
+describe('evidence', () => {
+  it('warns loudly when the verdict rests on a bare 2xx', async () => {
+    const run = await new JobRunner().run('main', {
+      url: hostile.url,
+      'health-path': '/html',
+      timeout: '5s',
+      interval: '200ms',
+      'request-timeout': '1s',
+    });
+    expect(run.outputs.result).toBe('passed');
+    expect(run.stdout).toMatch(/::warning.*Only verified that GET \/html answered 2xx/);
+    expect(run.summary).toContain('### Warnings');
+  });
+});

@@ -186,4 +186,8 @@ describe('resolveProbeUrl', () => {
     expect(resolveProbeUrl(new URL('https://x.dev'), 'api?q=1').href).toBe('https://x.dev/api?q=1');
     expect(resolveProbeUrl(new URL('https://x.dev/app'), 'https://y.dev/z').href).toBe('https://y.dev/z');
   });
+
+  it('never lets a path move the request to another host', () => {
+    expect(() => resolveProbeUrl(new URL('https://x.dev'), '//evil.example/steal')).toThrow(/another origin/);
+  });
 });

@@ -262,3 +262,34 @@ describe('createCommandRunner', () => {
     });
   });
 });
+
+describe('command environment', () => {
+  it('never hands the action inputs, state or runner tokens to the command', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      'INPUT_GITHUB-TOKEN': 'ghs_leak',
+      STATE_canary: 'captured',
+      ACTIONS_RUNTIME_TOKEN: 'rt',
+      KEEP_ME: 'yes',
+    });
+    try {
+      let seen: Record<string, string> = {};
+      const row = await runCommandCheck(
+        check('env'),
+        context({
+          exec: async (_command, env) => {
+            seen = env;
+            return { exitCode: 0, output: '', timedOut: false };
+          },
+        }),
+      );
+      expect(row.passed).toBe(true);
+      expect(seen.KEEP_ME).toBe('yes');
+      expect(Object.keys(seen).filter((name) => /^(INPUT_|STATE_|ACTIONS_RUNTIME_TOKEN)/.test(name))).toEqual(
+        [],
+      );
+    } finally {
+      process.env = saved;
+    }
+  });
+});

@@ -245,6 +245,13 @@ describe('getConfig', () => {
       /plain http/,
     ],
     ['bad commit', { url: 'https://a.example', commit: 'main' }, 'commit', /not a commit SHA/],
+    ['URL with a query', { url: 'https://a.example/?token=abc123' }, 'url', /query string/],
+    [
+      'protocol-relative health-path',
+      { url: 'https://a.example', 'health-path': '//evil.example/x' },
+      'health-path',
+      /must start with \//,
+    ],
   ];
 
   it.each(badInputs)(
@@ -267,12 +274,15 @@ describe('getConfig', () => {
 
   it('never quotes a secret in a problem', () => {
     const error = problemsOf({
-      url: 'https://a.example',
+      'api-url': 'https://tok_USERNAME_SECRET99@api.example.com',
+      url: 'https://a.example/?key=query-secret-77',
       headers: 'X-Key: topsecret-value\nbroken line',
       'api-token': 'tok-abcdef',
     });
     expect(error.message).not.toContain('topsecret-value');
     expect(error.message).not.toContain('tok-abcdef');
+    expect(error.message).not.toContain('tok_USERNAME_SECRET99');
+    expect(error.message).not.toContain('query-secret-77');
   });
 });
 

@@ -6,6 +6,9 @@ import type { CheckContext, CommandCheck, CommandRunner } from './types.js';
 
 /** Lines of a command's output kept in the probe table. */
 export const OUTPUT_TAIL_LINES = 40;
+
+/** Variables a command check never inherits: the action's inputs and state, and the runner's tokens. */
+const RUNNER_SECRET_VARIABLES = /^(INPUT_|STATE_|ACTIONS_RUNTIME_TOKEN$|ACTIONS_ID_TOKEN_REQUEST_)/;
 /** Output kept in memory per command; the reported tail needs far less, a chatty suite must not fill memory. */
 const MAX_OUTPUT_BYTES = 256 * 1024;
 /** Time between SIGTERM and SIGKILL: enough for a test runner to stop its browsers and servers. */
@@ -124,7 +127,11 @@ export async function runCommandCheck(check: CommandCheck, ctx: CheckContext): P
   const boundedByBudget = check.timeoutMs === undefined || remaining < check.timeoutMs;
   const timeoutMs = Math.min(check.timeoutMs ?? remaining, remaining);
   const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(process.env)) if (value !== undefined) env[name] = value;
+  for (const [name, value] of Object.entries(process.env)) {
+    // Inputs (tokens, headers), saved state (canary captures) and runner tokens stay with the action.
+    if (value === undefined || RUNNER_SECRET_VARIABLES.test(name)) continue;
+    env[name] = value;
+  }
   Object.assign(env, {
     SENTINEL_URL: ctx.baseUrl.href,
     SENTINEL_RUN_ID: ctx.vars.run.id,

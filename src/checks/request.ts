@@ -34,11 +34,28 @@ export async function performRequest(
   let body: string | undefined;
   let expect: ConcreteExpectation;
   try {
-    target = spec.target.render(scope);
+    // A URL shows up in labels and failures: env values in it are treated as secrets.
+    for (const ref of spec.target.references())
+      if (ref.scope === 'env') ctx.secrets.add(ctx.vars.env[ref.name]);
+    target = spec.target.render(scope, encodeCapturedSegment);
     headers = mergeHeaders(ctx.headers, spec, scope);
     body = renderBody(spec, scope);
     expect = renderExpectation(spec.expect, scope);
   } catch (error) {
+    if (error instanceof UnsafeCaptureError) {
+      const shown = redact(`${spec.method} ${spec.target.source}`);
+      return {
+        sent: true,
+        result: {
+          label: shown,
+          passed: false,
+          ...(spec.cleanup ? { cleanup: true } : {}),
+          durationMs: 0,
+          failure: redact(`${shown}: not sent, ${error.message}`),
+        },
+        captured: {},
+      };
+    }
     if (!(error instanceof UnboundVariableError)) throw error;
     return { sent: false, label: requestLabel(spec, scope, redact), missing: error.expression };
   }
@@ -75,6 +92,9 @@ export async function performRequest(
     return fail(`${label}: ${JSON.stringify(target)} is not a valid URL`);
   }
 
+  // The `headers` input is for the service under test; an absolute URL elsewhere gets only its own headers.
+  if (url.origin !== ctx.baseUrl.origin) headers = mergeHeaders({}, spec, scope);
+
   const started = performance.now();
   let response: HttpResponse;
   try {
@@ -103,6 +123,22 @@ export async function performRequest(
   };
 }
 
+/** A captured value that would change the path it is inserted into, whatever the encoding. */
+class UnsafeCaptureError extends Error {}
+
+/**
+ * Percent-encodes a service-supplied value for a URL, so a captured `//other.host/x` cannot change the
+ * origin. `.` and `..` stay dot segments even when encoded (URL parsers decode %2E), so they are refused.
+ */
+function encodeCapturedSegment(value: string): string {
+  if (value === '.' || value === '..') {
+    throw new UnsafeCaptureError(
+      `a captured value is ${JSON.stringify(value)}, which would change the request path`,
+    );
+  }
+  return encodeURIComponent(value);
+}
+
 /** `METHOD target` with what can be rendered; a placeholder without a value stays as written. */
 export function requestLabel(
   spec: RequestSpec,
@@ -111,9 +147,9 @@ export function requestLabel(
 ): string {
   let target: string;
   try {
-    target = spec.target.render(scope);
+    target = spec.target.render(scope, encodeCapturedSegment);
   } catch (error) {
-    if (!(error instanceof UnboundVariableError)) throw error;
+    if (!(error instanceof UnboundVariableError) && !(error instanceof UnsafeCaptureError)) throw error;
     target = spec.target.source;
   }
   return redact(`${spec.method} ${target}`);

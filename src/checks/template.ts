@@ -92,9 +92,18 @@ export class Template {
     return problems;
   }
 
-  /** Substitutes every placeholder; throws UnboundVariableError when a value is missing. */
-  render(scope: TemplateScope): string {
-    return this.parts.map((part) => (typeof part === 'string' ? part : lookup(part, scope))).join('');
+  /**
+   * Substitutes every placeholder; throws UnboundVariableError when a value is missing. `encode`, when
+   * given, transforms each captured value before it is inserted (request targets percent-encode them).
+   */
+  render(scope: TemplateScope, encode?: (value: string) => string): string {
+    return this.parts
+      .map((part) => {
+        if (typeof part === 'string') return part;
+        const value = lookup(part, scope);
+        return encode && part.scope === 'captured' ? encode(value) : value;
+      })
+      .join('');
   }
 }
 
