@@ -1,6 +1,6 @@
 /**
  * A Render REST API emulator for integration and end-to-end tests: a real HTTP server on 127.0.0.1 serving
- * the part of `https://api.render.com/v1` the action uses, and checking every request and every response
+ * the part of Render's public REST API (v1) the action uses, and checking every request and every response
  * against Render's own OpenAPI document (shared/specs/render). Whatever breaks the contract lands in
  * `violations`, so a test that ends with `expect(emulator.violations).toEqual([])` proves both the action
  * and the emulator spoke Render's API as documented.
