@@ -40,6 +40,8 @@ export interface Config {
   commit: string;
   deployId?: string;
   deploy: boolean;
+  /** After a rollback, turn the provider's auto-deploy off so the next push does not undo it. */
+  pauseAutoDeploy: boolean;
   timeoutMs: number;
   intervalMs: number;
   requestTimeoutMs: number;
@@ -59,6 +61,7 @@ export const INPUT_DEFAULTS = {
   'version-from': '/version',
   provider: 'none',
   deploy: 'false',
+  'pause-auto-deploy': 'false',
   timeout: '10m',
   interval: '5s',
   'request-timeout': '10s',
@@ -297,6 +300,7 @@ export function getConfig(source: ConfigSource, secrets: SecretRegistry): Config
   const environmentId = raw('environment-id') || undefined;
   const deployId = raw('deploy-id') || undefined;
   const deploy = boolean('deploy');
+  const pauseAutoDeploy = boolean('pause-auto-deploy');
   const commitInput = raw('commit');
   const commit = commitInput || source.env.GITHUB_SHA || '';
   if (commitInput && !HEX_SHA.test(commitInput)) {
@@ -339,15 +343,24 @@ export function getConfig(source: ConfigSource, secrets: SecretRegistry): Config
         'needs a provider to trigger the deploy',
         'set `provider`, or remove `deploy`',
       );
+    if (pauseAutoDeploy)
+      problem(
+        'pause-auto-deploy',
+        'true',
+        'needs a provider: it turns off auto-deploy after a rollback',
+        'set `provider`, or remove `pause-auto-deploy`',
+      );
   } else {
-    // Provider mode is specified in DESIGN.md and validated here, but its clients are not built yet;
-    // stopping now is honest, where running on without them would verify nothing the user asked for.
-    problem(
-      'provider',
-      provider,
-      'is not available in this version yet (provider support is on the roadmap)',
-      'use `provider: none` with `url` until the provider lands',
-    );
+    // Railway is specified in DESIGN.md and validated here, but its client is not built yet; stopping
+    // now is honest, where running on without it would verify nothing the user asked for.
+    if (provider === 'railway') {
+      problem(
+        'provider',
+        provider,
+        'is not available in this version yet (Railway support is on the roadmap)',
+        'use `provider: render`, or `provider: none` with `url`, until Railway support lands',
+      );
+    }
     if (!apiToken) {
       problem(
         'api-token',
@@ -472,6 +485,7 @@ export function getConfig(source: ConfigSource, secrets: SecretRegistry): Config
     commit,
     deployId,
     deploy,
+    pauseAutoDeploy,
     timeoutMs,
     intervalMs,
     requestTimeoutMs,

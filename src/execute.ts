@@ -1,13 +1,21 @@
 import type { Config } from './config.js';
-import type { CheckContext, CommandRunner } from './checks/run.js';
-import { readCanary, runChecks } from './checks/run.js';
+import type { CommandRunner } from './checks/run.js';
+import { buildEvidence, type Evidence } from './diagnose.js';
+import { formatDuration } from './duration.js';
+import { ProviderConfigError } from './errors.js';
+import { checkHealth } from './health.js';
 import type { HttpClient } from './http.js';
 import { resolveProbeUrl } from './http.js';
-import { waitUntilHealthy, type HealthTarget } from './health.js';
 import { Deadline, type Clock, type Sleep } from './poll.js';
+import { ProviderApiError } from './providers/api-client.js';
+import { createProvider } from './providers/index.js';
+import { DeployNotFoundError, locateDeploy, type LocatedDeploy } from './providers/locate.js';
+import type { Deploy, FailedStage, Provider } from './providers/types.js';
 import type { FailureReason, PhaseRecord, ProbeResult, Result } from './results.js';
+import { rollBack } from './rollback.js';
 import type { SecretRegistry } from './secrets.js';
 import type { ActionState } from './state.js';
+import { verifyService, type PhaseRunner } from './verify.js';
 
 /** Where the run writes progress; `group` wraps one phase (a `core.group` on the runner). */
 export interface Logger {
@@ -28,6 +36,24 @@ export interface ExecuteDeps {
   random?: () => number;
 }
 
+/** The deploy the run verified, as the provider reported it last. */
+export interface DeployRecord {
+  provider: string;
+  id: string;
+  status: string;
+  commit?: string;
+  serviceName?: string;
+  dashboardUrl?: string;
+}
+
+/** What production served after a deploy failed before going live (F6). */
+export interface ProductionCheck {
+  healthy: boolean;
+  version?: string;
+  /** One sentence: what answered, or why the check failed. */
+  detail: string;
+}
+
 /** The outcome of a run, before it is published. `report.ts` turns it into outputs and the summary. */
 export interface RunOutcome {
   result: Result;
@@ -40,15 +66,30 @@ export interface RunOutcome {
   probes: ProbeResult[];
   phases: PhaseRecord[];
   /** What happened about rollback, in words (none needed, not available, done, ...). */
-  rollback: { performed: boolean; note: string };
+  rollback: { performed: boolean; note: string; deployId?: string; targetId?: string; call?: string };
+  deploy?: DeployRecord;
+  /** Provider logs, events and the diagnosis, when the deploy failed. */
+  evidence?: Evidence & { notes: string[] };
+  production?: ProductionCheck;
+  /** Provider API requests the run sent. */
+  apiRequests?: number;
   warnings: string[];
   startedAt: number;
   finishedAt: number;
 }
 
+/** The provider's request budget: the run's deadline, moved to the rollback's own when it starts. */
+class MovableBudget {
+  constructor(public deadline: Deadline) {}
+  remainingMs(): number {
+    return this.deadline.remainingMs();
+  }
+}
+
 /**
- * Runs one verification: wait until the deploy is live and healthy, then run the checks and the canary
- * read. Provider-specific phases (finding the deploy, rollback) plug in around this core.
+ * Runs one verification. Without a provider: wait until the service is live and healthy, then run the
+ * checks and the canary read. With one: find the deploy, follow it to live, verify it, and roll it back
+ * when verification fails after it went live.
  */
 export async function execute(config: Config, deps: ExecuteDeps): Promise<RunOutcome> {
   const { clock, log } = deps;
@@ -57,136 +98,342 @@ export async function execute(config: Config, deps: ExecuteDeps): Promise<RunOut
   const phases: PhaseRecord[] = [];
   const probes: ProbeResult[] = [];
   const warnings: string[] = [];
-  const base = config.url as URL; // provider none: config guarantees url
+  let url = config.url;
+  const budget = new MovableBudget(deadline);
+  const provider = config.provider === 'none' ? undefined : createProvider(config, deps, budget);
+  let deployRecord: DeployRecord | undefined;
   const outcome = (fields: Partial<RunOutcome> & Pick<RunOutcome, 'result'>): RunOutcome => ({
-    url: base.href,
+    url: url && displayUrl(url),
     expectedVersion: config.expectVersion,
     probes,
     phases,
     rollback: { performed: false, note: rollbackNote(config, fields.result) },
+    deploy: deployRecord,
+    apiRequests: provider?.requestCount(),
     warnings,
     startedAt,
     finishedAt: clock.now(),
     ...fields,
   });
-  const phase = async <T>(
-    name: string,
-    fn: () => Promise<{ value: T; ok: boolean; note?: string }>,
-  ): Promise<T> => {
+  const phase: PhaseRunner = async (name, fn) => {
     const started = clock.now();
-    const { value, ok, note } = await log.group(name, fn);
-    phases.push({ name, startedAt: started, endedAt: clock.now(), outcome: ok ? 'ok' : 'failed', note });
-    return value;
+    try {
+      const { value, ok, note } = await log.group(name, fn);
+      phases.push({ name, startedAt: started, endedAt: clock.now(), outcome: ok ? 'ok' : 'failed', note });
+      return value;
+    } catch (error) {
+      phases.push({ name, startedAt: started, endedAt: clock.now(), outcome: 'failed', note: 'error' });
+      throw error;
+    }
   };
 
-  const target: HealthTarget = {
-    url: resolveProbeUrl(base, config.healthPath),
-    headers: config.headers,
-    expectVersion: config.expectVersion,
-    versionFrom: config.versionFrom,
-    validate: config.healthSchema?.validate,
-    requestTimeoutMs: config.requestTimeoutMs,
+  const verifyAt = async (base: URL): Promise<{ version?: string; failure?: RunOutcome }> => {
+    const verification = await verifyService(
+      config,
+      deps,
+      { base, expectVersion: config.expectVersion, includeCanary: true, deadline },
+      phase,
+    );
+    probes.push(...verification.probes);
+    if (verification.healthy && !config.expectVersion && !config.healthSchema && !config.checks) {
+      warnings.push(
+        `Only verified that GET ${resolveProbeUrl(base, config.healthPath).pathname} answered 2xx: the version, the health body and the data were not checked. ` +
+          'Set `expect-version`, `health-schema` or `checks` for evidence that the deploy works.',
+      );
+    }
+    if (verification.failure) {
+      return {
+        failure: outcome({
+          result: 'failed',
+          failureReason: verification.failure.reason,
+          failureMessage: verification.failure.message,
+          version: verification.version,
+        }),
+      };
+    }
+    return { version: verification.version };
   };
-  const health = await phase('Wait until live and healthy', async () => {
-    const waited = await waitUntilHealthy(deps.http, target, {
-      intervalMs: config.intervalMs,
-      successThreshold: config.successThreshold,
-      failureThreshold: config.failureThreshold,
-      deadline,
-      clock,
-      sleep: deps.sleep,
-      log: log.info,
-      random: deps.random,
-    });
-    return { value: waited, ok: waited.healthy, note: `${waited.attempts} health checks` };
-  });
-  probes.push({
-    name: `health ${target.url.pathname}`,
-    kind: 'health',
-    passed: health.healthy,
-    durationMs: (health.healthy ? health.last.durationMs : health.durationMs) ?? 0,
-    failure: health.healthy ? undefined : health.message,
-  });
-  if (!health.healthy) {
-    return outcome({
-      result: 'failed',
-      failureReason: health.reason,
-      failureMessage: health.message,
-      version: health.version,
-    });
+
+  if (!provider) {
+    const verified = await verifyAt(config.url as URL); // provider none: config guarantees url
+    return verified.failure ?? outcome({ result: 'passed', version: verified.version });
   }
-
-  if (!config.expectVersion && !config.healthSchema && !config.checks) {
-    warnings.push(
-      `Only verified that GET ${target.url.pathname} answered 2xx: the version, the health body and the data were not checked. ` +
-        'Set `expect-version`, `health-schema` or `checks` for evidence that the deploy works.',
+  let located: LocatedDeploy;
+  try {
+    located = await phase('Find the deploy', async () => {
+      const found = await locateDeploy(provider as Provider, {
+        deployId: config.deployId,
+        commit: config.commit,
+        trigger: config.deploy,
+        intervalMs: config.intervalMs,
+        deadline,
+        sleep: deps.sleep,
+        random: deps.random,
+        log: log.info,
+      });
+      return { value: found, ok: true, note: found.deploy.id };
+    });
+  } catch (error) {
+    return providerFailure(error, outcome);
+  }
+  const service = located.service;
+  const record = (deploy: Deploy): DeployRecord => ({
+    provider: provider.label,
+    id: deploy.id,
+    status: deploy.status,
+    commit: deploy.commit,
+    serviceName: service.name,
+    dashboardUrl: service.dashboardUrl,
+  });
+  deployRecord = record(located.deploy);
+  const serviceUrl = config.url ?? (service.url ? new URL(service.url) : undefined);
+  if (!serviceUrl) {
+    return providerFailure(
+      new ProviderConfigError(
+        `${provider.label} reports no public URL for service ${service.name} (${service.id}), e.g. a private service or a worker. ` +
+          'Input `url` is empty. Fix: set `url` to the address the checks should reach.',
+      ),
+      outcome,
     );
   }
+  url = serviceUrl;
 
-  const checks = config.checks?.file;
-  if (checks && (checks.checks.length > 0 || checks.canary)) {
-    const context = checkContext(config, base, deps, () => deadline.remainingMs());
-    const results = await phase('Run checks', async () => {
-      const rows: ProbeResult[] = [];
-      if (checks.canary) rows.push(await canaryProbe(checks.canary, context, deps));
-      rows.push(...(await runChecks(checks, context)));
-      return { value: rows, ok: rows.every((row) => row.passed), note: `${rows.length} probes` };
+  let ours: Deploy;
+  try {
+    const waited = await phase('Wait for the deploy to go live', async () => {
+      // Time in a status counts from when this run first saw it (the deploy list, for the first one).
+      const since = { status: located.deploy.status, at: clock.now() };
+      const result = await provider.waitForDeploy(located.deploy.id, deadline, (deploy) => {
+        if (deploy.status === since.status) return;
+        const now = clock.now();
+        log.info(
+          `${provider.label} deploy ${deploy.id}: ${deploy.status}` +
+            ` (after ${formatDuration(now - since.at)} in ${since.status})` +
+            `; deadline in ${formatDuration(deadline.remainingMs())}`,
+        );
+        since.status = deploy.status;
+        since.at = now;
+      });
+      return { value: result, ok: result.deploy.phase === 'live', note: result.deploy.status };
     });
-    probes.push(...results);
+    ours = waited.deploy;
+    deployRecord = record(ours);
+    if (!waited.settled) {
+      return outcome({
+        result: 'failed',
+        failureReason: 'deploy-timeout',
+        failureMessage: `${provider.label} deploy ${ours.id} was still ${ours.status} when the ${formatDuration(config.timeoutMs)} timeout ran out; it never went live, so nothing was verified`,
+        evidence: await gatherEvidence(
+          provider,
+          ours,
+          ours.status.includes('build') ? 'build' : 'deploy',
+          deps,
+        ),
+        rollback: {
+          performed: false,
+          note: 'not considered: the deploy never went live, so the result is inconclusive',
+        },
+      });
+    }
+  } catch (error) {
+    return providerFailure(error, outcome);
   }
 
-  const failed = probes.find((probe) => !probe.passed);
-  if (failed) {
-    return outcome({
-      result: 'failed',
-      failureReason: failed.kind === 'canary' ? 'canary-lost' : 'check-failed',
-      failureMessage: `${failed.name}: ${failed.failure ?? 'failed'}`,
-      version: health.version,
-    });
+  if (ours.phase !== 'live') {
+    return settledWithoutLive(ours, located, provider, serviceUrl, config, deps, outcome);
   }
-  return outcome({ result: 'passed', version: health.version });
+
+  const verified = await verifyAt(serviceUrl);
+  if (!verified.failure) return outcome({ result: 'passed', version: verified.version });
+  const failed = verified.failure;
+  const evidence = await gatherEvidence(provider, ours, 'runtime', deps);
+  let decision;
+  try {
+    decision = await rollBack({
+      config,
+      deps,
+      provider,
+      ours,
+      lastKnownGood: located.lastKnownGood,
+      deploys: located.deploys,
+      base: serviceUrl,
+      phase,
+      startBudget: (next) => {
+        budget.deadline = next;
+      },
+    });
+  } catch (error) {
+    const why = (error as Error).message;
+    decision = {
+      result: 'rollback-failed' as const,
+      performed: false,
+      probes: [],
+      warnings: [],
+      message: `the rollback could not be carried out: ${why}`,
+      note: `failed before acting: ${why}. On call: roll back by hand in the ${provider.label} dashboard.`,
+    };
+  }
+  probes.push(...decision.probes);
+  warnings.push(...decision.warnings);
+  const superseded = decision.result === 'superseded';
+  return outcome({
+    result: decision.result,
+    failureReason: superseded ? undefined : failed.failureReason,
+    failureMessage: superseded
+      ? `${failed.failureMessage}; but ${decision.message}`
+      : decision.result === 'rollback-failed'
+        ? `${failed.failureMessage}; the rollback failed: ${decision.message}`
+        : failed.failureMessage,
+    version: failed.version,
+    evidence,
+    rollback: {
+      performed: decision.performed,
+      note: decision.note,
+      deployId: decision.deployId,
+      targetId: decision.targetId,
+      call: decision.call,
+    },
+  });
 }
 
-/** What the checks runner needs, for main, pre and post alike. */
-export function checkContext(
+/** Our deploy ended without going live: failed, canceled, replaced, waiting for approval or skipped. */
+async function settledWithoutLive(
+  ours: Deploy,
+  located: LocatedDeploy,
+  provider: Provider,
+  serviceUrl: URL,
   config: Config,
-  baseUrl: URL,
-  deps: Pick<ExecuteDeps, 'http' | 'secrets' | 'exec'>,
-  remainingMs: () => number,
-): CheckContext {
+  deps: ExecuteDeps,
+  outcome: (fields: Partial<RunOutcome> & Pick<RunOutcome, 'result'>) => RunOutcome,
+): Promise<RunOutcome> {
+  const label = provider.label;
+  const notNeeded = `not needed: deploy ${ours.id} never went live, so ${label} kept serving the previous deploy`;
+  try {
+    if (ours.phase === 'replaced' || ours.phase === 'canceled') {
+      const newer = (await provider.listDeploys({ createdAfter: ours.createdAt ?? 0 })).filter(
+        (deploy) => deploy.id !== ours.id,
+      );
+      if (ours.phase === 'replaced' || newer.length > 0) {
+        const by = newer[0] ? ` by deploy ${newer[0].id} (${newer[0].status})` : '';
+        return outcome({
+          result: 'superseded',
+          failureMessage: `deploy ${ours.id} was ${ours.status} before it went live: it was superseded${by}, so there is nothing to verify; verify the newer deploy instead`,
+          rollback: { performed: false, note: 'not needed: a newer deploy took over' },
+        });
+      }
+    }
+  } catch (error) {
+    return providerFailure(error, outcome);
+  }
+  if (ours.phase === 'needs-approval') {
+    return outcome({
+      result: 'failed',
+      failureReason: 'needs-approval',
+      failureMessage: `${label} deploy ${ours.id} is waiting for approval: a member of the project must approve it in the ${label} dashboard before it can deploy`,
+      rollback: { performed: false, note: notNeeded },
+    });
+  }
+  const stage: FailedStage = ours.failedStage ?? 'deploy';
+  const evidence = await gatherEvidence(provider, ours, stage, deps);
+  const production = await checkProduction(serviceUrl, config, deps);
+  const previous = located.lastKnownGood;
+  const serving =
+    `production still serves ${production.version ? `version ${production.version}` : 'the previous deploy'}` +
+    `${previous ? ` (deploy ${previous.id})` : ''} and it is ${production.healthy ? 'healthy' : `not healthy: ${production.detail}`}`;
+  const why = evidence.events.find((event) => event.detail !== undefined)?.detail;
+  const verb =
+    ours.phase === 'canceled'
+      ? 'was canceled'
+      : `failed at the ${stage} stage (${ours.status}${why ? `: ${why}` : ''})`;
+  return outcome({
+    result: 'failed',
+    failureReason: ours.phase === 'canceled' ? 'deploy-canceled' : 'deploy-failed',
+    failureMessage: `${label} deploy ${ours.id} ${verb}; ${serving}`,
+    evidence,
+    production,
+    rollback: { performed: false, note: notNeeded },
+  });
+}
+
+/** One health check of whatever serves now, to say what production runs after a failed deploy (F6). */
+async function checkProduction(base: URL, config: Config, deps: ExecuteDeps): Promise<ProductionCheck> {
+  const checked = await checkHealth(
+    deps.http,
+    {
+      url: resolveProbeUrl(base, config.healthPath),
+      headers: config.headers,
+      versionFrom: config.versionFrom,
+      validate: config.healthSchema?.validate,
+      requestTimeoutMs: config.requestTimeoutMs,
+    },
+    deps.clock.now(),
+  );
+  return checked.ok
+    ? { healthy: true, version: checked.version, detail: `HTTP ${checked.status}` }
+    : { healthy: false, version: checked.version, detail: checked.message };
+}
+
+/** Logs and events for the report, redacted and diagnosed. Never throws: missing evidence is a note. */
+async function gatherEvidence(
+  provider: Provider,
+  deploy: Deploy,
+  stage: FailedStage,
+  deps: ExecuteDeps,
+): Promise<Evidence & { notes: string[] }> {
+  let raw;
+  try {
+    raw = await deps.log.group(`Read ${provider.label} logs`, () => provider.evidence(deploy, stage));
+  } catch (error) {
+    raw = { lines: [], events: [], notes: [`evidence could not be read: ${(error as Error).message}`] };
+  }
+  const redact = (text: string): string => deps.secrets.redact(text);
   return {
-    http: deps.http,
-    baseUrl,
-    headers: config.headers,
-    vars: { env: process.env, run: config.run },
-    secrets: deps.secrets,
-    requestTimeoutMs: config.requestTimeoutMs,
-    remainingMs,
-    exec: deps.exec,
+    ...buildEvidence({ lines: raw.lines, events: raw.events, redact }),
+    notes: raw.notes.map(redact),
   };
 }
 
-/** Reads back the canary `pre` wrote; a canary that was never written is a failure, not a skip. */
-async function canaryProbe(
-  canary: NonNullable<NonNullable<Config['checks']>['file']['canary']>,
-  context: CheckContext,
-  deps: ExecuteDeps,
-): Promise<ProbeResult> {
-  const saved = deps.state.canary();
-  if (!saved || saved.status !== 'written') {
-    const reason = saved
-      ? saved.reason
-      : 'the pre step did not run (pre runs only when the action is used from a repository ref, at the start of the job)';
-    return {
-      name: 'canary survives the deploy',
-      kind: 'canary',
-      passed: false,
-      durationMs: 0,
-      failure: `no canary was written before the deploy, so persistence could not be checked: ${reason}`,
-    };
+/** Maps a provider-phase error to a verdict: config-class, provider trouble or no deploy found. */
+function providerFailure(
+  error: unknown,
+  outcome: (fields: Partial<RunOutcome> & Pick<RunOutcome, 'result'>) => RunOutcome,
+): RunOutcome {
+  if (error instanceof ProviderConfigError) {
+    return outcome({
+      result: 'failed',
+      failureReason: 'config-error',
+      failureMessage: error.message,
+      rollback: {
+        performed: false,
+        note: 'not considered: the configuration is wrong, so nothing was verified',
+      },
+    });
   }
-  for (const value of Object.values(saved.captured)) deps.secrets.add(value);
-  return readCanary(canary, saved.captured, context);
+  if (error instanceof DeployNotFoundError) {
+    return outcome({
+      result: 'failed',
+      failureReason: 'deploy-not-found',
+      failureMessage: error.message,
+      rollback: { performed: false, note: 'not considered: no deploy was found to verify' },
+    });
+  }
+  if (error instanceof ProviderApiError) {
+    return outcome({
+      result: 'failed',
+      failureReason: 'provider-error',
+      failureMessage: error.message,
+      rollback: {
+        performed: false,
+        note: "not considered: the provider's API failed, so the result is inconclusive",
+      },
+    });
+  }
+  throw error;
+}
+
+/** The URL as people write it: no trailing slash on a bare origin. */
+function displayUrl(url: URL): string {
+  return url.pathname === '/' && !url.search ? url.origin : url.href;
 }
 
 function rollbackNote(config: Config, result: Result): string {

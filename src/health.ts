@@ -143,18 +143,20 @@ function judgeResponse(
     }
   }
 
+  // The version is read whenever it can be, so a report can say what serves even with nothing expected.
+  const source = target.versionFrom;
   let version: string | undefined;
+  if (source.kind === 'header') {
+    version = response.headers[source.name];
+  } else {
+    const parsed = needsJson ? body : tryJson(response);
+    const found = resolvePointer(parsed, source.pointer);
+    version =
+      found.found && (typeof found.value === 'string' || typeof found.value === 'number')
+        ? String(found.value)
+        : undefined;
+  }
   if (target.expectVersion !== undefined) {
-    const source = target.versionFrom;
-    if (source.kind === 'header') {
-      version = response.headers[source.name];
-    } else {
-      const found = resolvePointer(body, source.pointer);
-      version =
-        found.found && (typeof found.value === 'string' || typeof found.value === 'number')
-          ? String(found.value)
-          : undefined;
-    }
     const from = source.kind === 'header' ? `header ${source.name}` : `health body at ${source.pointer}`;
     if (version === undefined) {
       return {
@@ -316,4 +318,14 @@ function phaseOf(reason: FailureReason): string {
   if (reason === 'unreachable') return 'waiting for the service to accept connections';
   if (reason === 'version-mismatch') return 'waiting for the new version';
   return 'waiting for the service to become ready';
+}
+
+/** The body as JSON when it is JSON, else undefined: for reading a version nobody required. */
+function tryJson(response: HttpResponse): unknown {
+  if (!/^application\/([\w.+-]+\+)?json\b/i.test(response.headers['content-type'] ?? '')) return undefined;
+  try {
+    return response.json();
+  } catch {
+    return undefined;
+  }
 }

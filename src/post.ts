@@ -2,7 +2,7 @@ import * as core from '@actions/core';
 import { deleteCanary } from './checks/canary.js';
 import { getConfig, runnerConfigSource } from './config.js';
 import { ConfigError } from './errors.js';
-import { checkContext } from './execute.js';
+import { checkContext } from './verify.js';
 import { Deadline } from './poll.js';
 import { createRuntime } from './runtime.js';
 import { SecretRegistry } from './secrets.js';
@@ -31,14 +31,15 @@ export async function runPost(): Promise<void> {
     return;
   }
   const canary = config.checks?.file.canary;
-  if (!canary || !config.url) return;
+  const baseUrl = saved.baseUrl ? new URL(saved.baseUrl) : config.url;
+  if (!canary || !baseUrl) return;
   const runtime = createRuntime(config.requestTimeoutMs, secrets);
   const deadline = Deadline.after(runtime.clock, config.timeoutMs);
   try {
     const deleted = await deleteCanary(
       canary,
       saved.captured,
-      checkContext(config, config.url, runtime, () => deadline.remainingMs()),
+      checkContext(config, baseUrl, runtime, () => deadline.remainingMs()),
     );
     if (!deleted) core.info('Deploy Sentinel post: canary kept (keep: true or no delete request).');
     else if (deleted.passed) core.info('Deploy Sentinel post: canary deleted.');

@@ -1,10 +1,11 @@
 import * as core from '@actions/core';
 import { writeCanary } from './checks/canary.js';
-import { getConfig, runnerConfigSource } from './config.js';
+import { getConfig, runnerConfigSource, type Config } from './config.js';
 import { ConfigError } from './errors.js';
 import { resolveProbeUrl } from './http.js';
-import { checkContext } from './execute.js';
+import { checkContext } from './verify.js';
 import { Deadline } from './poll.js';
+import { createProvider } from './providers/index.js';
 import { createRuntime } from './runtime.js';
 import { SecretRegistry } from './secrets.js';
 import { ActionState } from './state.js';
@@ -45,21 +46,22 @@ export async function runPre(): Promise<void> {
   state.saveRunNonce(config.run.nonce);
   const canary = config.checks?.file.canary;
   if (!canary) return;
-  if (!config.url) {
-    state.saveCanary({ status: 'not-written', reason: 'no `url` was known before the deploy' });
-    return;
-  }
 
   const runtime = createRuntime(config.requestTimeoutMs, secrets);
   const deadline = Deadline.after(runtime.clock, config.timeoutMs);
   try {
+    const baseUrl = config.url ?? (await providerServiceUrl(config, runtime, deadline));
+    if (!baseUrl) {
+      state.saveCanary({ status: 'not-written', reason: 'no service URL was known before the deploy' });
+      return;
+    }
     const written = await writeCanary(
       canary,
-      checkContext(config, config.url, runtime, () => deadline.remainingMs()),
+      checkContext(config, baseUrl, runtime, () => deadline.remainingMs()),
     );
     if (written.probe.passed && written.captured) {
-      state.saveCanary({ status: 'written', captured: written.captured });
-      core.info(`Deploy Sentinel pre: canary written to ${resolveProbeUrl(config.url, '/').origin}.`);
+      state.saveCanary({ status: 'written', captured: written.captured, baseUrl: baseUrl.href });
+      core.info(`Deploy Sentinel pre: canary written to ${resolveProbeUrl(baseUrl, '/').origin}.`);
     } else {
       const reason = `writing it failed: ${written.probe.failure ?? 'unknown error'}`;
       state.saveCanary({ status: 'not-written', reason });
@@ -67,6 +69,26 @@ export async function runPre(): Promise<void> {
     }
   } finally {
     await runtime.close();
+  }
+}
+
+/** The service URL the provider reports, for a canary when `url` is not set. */
+async function providerServiceUrl(
+  config: Config,
+  runtime: ReturnType<typeof createRuntime>,
+  deadline: Deadline,
+): Promise<URL | undefined> {
+  if (config.provider === 'none') return undefined;
+  try {
+    const service = await createProvider(config, runtime, deadline).service();
+    return service.url ? new URL(service.url) : undefined;
+  } catch (error) {
+    core.warning(
+      runtime.secrets.redact(
+        `Deploy Sentinel pre: could not read the service URL: ${(error as Error).message}`,
+      ),
+    );
+    return undefined;
   }
 }
 

@@ -21,8 +21,20 @@ export interface JsonReport {
   url: string | null;
   expectedVersion: string | null;
   version: string | null;
-  deploy: { id: string | null; status: string | null };
-  rollback: { performed: boolean; deployId: string | null; note: string };
+  deploy: {
+    id: string | null;
+    status: string | null;
+    provider?: string;
+    commit?: string;
+    service?: string;
+    dashboardUrl?: string;
+  };
+  rollback: { performed: boolean; deployId: string | null; note: string; targetId?: string; call?: string };
+  /** Provider logs and the diagnosis, when a deploy failed. */
+  evidence?: RunOutcome['evidence'];
+  /** What production served after a deploy failed before going live. */
+  production?: RunOutcome['production'];
+  apiRequests?: number;
   probes: ProbeResult[];
   phases: { name: string; startedAt: string; durationMs: number; outcome: string; note?: string }[];
   configProblems: string[];
@@ -147,6 +159,17 @@ async function publish(
     }
     if (report.result === 'superseded')
       publisher.warning(clean(report.failureMessage ?? ''), 'Deploy Sentinel: superseded');
+    else if (report.failureReason && !report.probes.some((p) => !p.passed))
+      publisher.error(
+        clean(report.failureMessage ?? report.failureReason),
+        `Deploy Sentinel: ${report.failureReason}`,
+      );
+    for (const diagnosis of report.evidence?.diagnoses ?? []) {
+      publisher.error(
+        clean(`${diagnosis.explanation} Fix: ${diagnosis.fix} Evidence: ${diagnosis.evidence}`),
+        `Deploy Sentinel diagnosis: ${clean(diagnosis.title)}`,
+      );
+    }
   }
   for (const warning of report.warnings) publisher.warning(clean(warning), 'Deploy Sentinel');
   await publisher.writeSummary(clean(markdown));
@@ -161,8 +184,26 @@ function toJsonReport(outcome: RunOutcome, configProblems: string[]): JsonReport
     url: outcome.url ?? null,
     expectedVersion: outcome.expectedVersion ?? null,
     version: outcome.version ?? null,
-    deploy: { id: null, status: null },
-    rollback: { performed: outcome.rollback.performed, deployId: null, note: outcome.rollback.note },
+    deploy: outcome.deploy
+      ? {
+          id: outcome.deploy.id,
+          status: outcome.deploy.status,
+          provider: outcome.deploy.provider,
+          ...(outcome.deploy.commit ? { commit: outcome.deploy.commit } : {}),
+          ...(outcome.deploy.serviceName ? { service: outcome.deploy.serviceName } : {}),
+          ...(outcome.deploy.dashboardUrl ? { dashboardUrl: outcome.deploy.dashboardUrl } : {}),
+        }
+      : { id: null, status: null },
+    rollback: {
+      performed: outcome.rollback.performed,
+      deployId: outcome.rollback.deployId ?? null,
+      note: outcome.rollback.note,
+      ...(outcome.rollback.targetId ? { targetId: outcome.rollback.targetId } : {}),
+      ...(outcome.rollback.call ? { call: outcome.rollback.call } : {}),
+    },
+    ...(outcome.evidence ? { evidence: outcome.evidence } : {}),
+    ...(outcome.production ? { production: outcome.production } : {}),
+    ...(outcome.apiRequests !== undefined ? { apiRequests: outcome.apiRequests } : {}),
     probes: outcome.probes,
     phases: outcome.phases.map((phase) => ({
       name: phase.name,
@@ -183,12 +224,24 @@ function toJsonReport(outcome: RunOutcome, configProblems: string[]): JsonReport
 export function renderSummary(report: JsonReport): string {
   const lines: string[] = [`## ${HEADLINE[report.result]}`, ''];
   if (report.failureMessage) lines.push(`**Why:** ${escapeMarkdown(report.failureMessage)}`, '');
-  const facts: [string, string | null][] = [
+  const facts: [string, string | null | undefined][] = [
     ['Result', `\`${report.result}\`${report.failureReason ? ` (\`${report.failureReason}\`)` : ''}`],
     ['URL', report.url],
     ['Expected version', report.expectedVersion && `\`${report.expectedVersion}\``],
     ['Reported version', report.version && `\`${report.version}\``],
-    ['Deploy', report.deploy.id && `\`${report.deploy.id}\` (${report.deploy.status ?? 'unknown'})`],
+    [
+      'Deploy',
+      report.deploy.id &&
+        `${report.deploy.provider ? `${report.deploy.provider} ` : ''}\`${report.deploy.id}\` (${report.deploy.status ?? 'unknown'})` +
+          `${report.deploy.commit ? `, commit \`${report.deploy.commit.slice(0, 12)}\`` : ''}` +
+          `${report.deploy.dashboardUrl ? ` · [dashboard](${report.deploy.dashboardUrl})` : ''}`,
+    ],
+    [
+      'Production',
+      report.production &&
+        `serves ${report.production.version ? `\`${report.production.version}\`` : 'an unknown version'}, ` +
+          (report.production.healthy ? 'healthy' : `not healthy: ${cell(report.production.detail)}`),
+    ],
     ['Duration', formatDuration(report.durationMs)],
   ];
   lines.push('| | |', '|---|---|');
@@ -213,9 +266,7 @@ export function renderSummary(report: JsonReport): string {
       lines.push(
         `<details><summary>Output of ${escapeMarkdown(probe.name)}</summary>`,
         '',
-        '```text',
-        probe.outputTail ?? '',
-        '```',
+        fence(probe.outputTail ?? ''),
         '</details>',
         '',
       );
@@ -243,10 +294,13 @@ export function renderSummary(report: JsonReport): string {
     lines.push('```', '');
   }
 
+  if (report.evidence) lines.push(...renderEvidence(report.evidence));
   lines.push(
     '### Rollback',
     '',
-    report.rollback.performed ? `Rolled back to \`${report.rollback.deployId}\`.` : '',
+    report.rollback.performed
+      ? `Rolled back to \`${report.rollback.targetId ?? '?'}\` as deploy \`${report.rollback.deployId}\`.`
+      : '',
     escapeMarkdown(report.rollback.note),
     '',
   );
@@ -254,6 +308,57 @@ export function renderSummary(report: JsonReport): string {
     lines.push('### Warnings', '', ...report.warnings.map((w) => `- ${escapeMarkdown(w)}`), '');
   }
   return lines.filter((line, i, all) => !(line === '' && all[i - 1] === '')).join('\n') + '\n';
+}
+
+/** Diagnosis first (what it means, what to do), then the provider's log tail as the evidence. */
+function renderEvidence(evidence: NonNullable<JsonReport['evidence']>): string[] {
+  const lines: string[] = [];
+  if (evidence.diagnoses.length > 0) {
+    lines.push('### Diagnosis', '');
+    for (const diagnosis of evidence.diagnoses) {
+      lines.push(
+        `- **${escapeMarkdown(diagnosis.title)}.** ${escapeMarkdown(diagnosis.explanation)} ` +
+          `**Fix:** ${escapeMarkdown(diagnosis.fix)}`,
+        `  Evidence: \`${diagnosis.evidence.replace(/`/g, "'")}\``,
+      );
+    }
+    lines.push('');
+  }
+  if (evidence.events.length > 0) {
+    lines.push('### Provider events', '');
+    for (const event of evidence.events) {
+      lines.push(
+        `- ${event.at ? `${escapeMarkdown(event.at)} ` : ''}${escapeMarkdown(event.step)}: ${escapeMarkdown(event.outcome)}` +
+          `${event.detail ? ` (${escapeMarkdown(event.detail)})` : ''}`,
+      );
+    }
+    lines.push('');
+  }
+  if (evidence.tail.length > 0) {
+    lines.push(
+      `<details><summary>Provider log tail (${evidence.tail.length} lines${evidence.truncated ? ', older lines omitted' : ''})</summary>`,
+      '',
+      fence(
+        evidence.tail
+          .map((line) => `${line.timestamp ? `${line.timestamp} ` : ''}[${line.stream}] ${line.message}`)
+          .join('\n'),
+      ),
+      '</details>',
+      '',
+    );
+  } else {
+    lines.push('No provider log lines were found for the deploy.', '');
+  }
+  for (const note of evidence.notes) lines.push(`- Note: ${escapeMarkdown(note)}`);
+  if (evidence.notes.length > 0) lines.push('');
+  return lines;
+}
+
+/** A code fence long enough that backticks inside the text cannot close it. */
+function fence(text: string): string {
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((match) => match[0].length));
+  const ticks = '`'.repeat(longest + 1);
+  return `${ticks}text\n${text}\n${ticks}`;
 }
 
 function cell(text: string): string {

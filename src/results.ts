@@ -16,6 +16,12 @@ export type FailureReason =
   | 'unstable'
   | 'check-failed'
   | 'canary-lost'
+  | 'deploy-not-found'
+  | 'deploy-failed'
+  | 'deploy-canceled'
+  | 'deploy-timeout'
+  | 'needs-approval'
+  | 'provider-error'
   | 'internal-error';
 
 /** One request inside a check, as it ran. */

@@ -9,9 +9,13 @@ const KEYS = {
   runNonce: 'deploy-sentinel-run-nonce',
 } as const;
 
-/** What `pre` did with the canary. `captured` holds secrets: re-register them when read back. */
+/**
+ * What `pre` did with the canary. `captured` holds secrets: re-register them when read back. `baseUrl`
+ * is where it was written (the provider's service URL when `url` is not set), so post deletes it there.
+ */
 export type CanaryState =
-  { status: 'written'; captured: Record<string, string> } | { status: 'not-written'; reason: string };
+  | { status: 'written'; captured: Record<string, string>; baseUrl?: string }
+  | { status: 'not-written'; reason: string };
 
 /** Reads and writes the action's state; tests pass an in-memory implementation. */
 export interface StateStore {

@@ -85,6 +85,8 @@ export interface RecordedRequest {
   /** The parsed JSON body, or the raw text when it was not JSON; absent when empty. */
   body?: unknown;
   status: number;
+  /** Arrival time (epoch ms), to check pacing such as a honoured Retry-After. */
+  at: number;
 }
 
 export interface RenderLogLine {
@@ -709,6 +711,7 @@ export async function startRenderEmulator(options: RenderEmulatorOptions): Promi
       path: url.pathname,
       query: queryRecord(url.searchParams),
       status: 0,
+      at: Date.now(),
     };
     if (rawBody !== '') recorded.body = parseOrRaw(rawBody);
     requests.push(recorded);

@@ -302,10 +302,38 @@ describe('parseHeaders', () => {
 });
 
 describe('provider mode', () => {
-  it('is refused with a clear message until the provider clients land', () => {
-    const error = problemsOf({ provider: 'render', 'api-token': 'rnd_token', 'service-id': 'srv-1' });
+  it('accepts render with a token and a service, without url', () => {
+    const config = getConfig(
+      source(
+        { provider: 'render', 'api-token': 'rnd_token', 'service-id': 'srv-1', 'pause-auto-deploy': 'true' },
+        {
+          GITHUB_SHA: 'a'.repeat(40),
+        },
+      ),
+      new SecretRegistry(() => undefined),
+    );
+    expect(config).toMatchObject({
+      provider: 'render',
+      serviceId: 'srv-1',
+      pauseAutoDeploy: true,
+      url: undefined,
+    });
+  });
+
+  it('refuses railway with a clear message until its client lands', () => {
+    const error = problemsOf({
+      provider: 'railway',
+      'api-token': 'rw_token',
+      'service-id': 'svc-1',
+      'environment-id': 'env-1',
+    });
     expect(error.problems).toHaveLength(1);
-    expect(error.problems[0]).toMatchObject({ input: 'provider', value: 'render' });
+    expect(error.problems[0]).toMatchObject({ input: 'provider', value: 'railway' });
     expect(error.problems[0]?.problem).toMatch(/not available in this version yet/);
+  });
+
+  it('refuses pause-auto-deploy without a provider', () => {
+    const error = problemsOf({ url: 'https://app.example.com', 'pause-auto-deploy': 'true' });
+    expect(error.problems.map((p) => p.input)).toEqual(['pause-auto-deploy']);
   });
 });

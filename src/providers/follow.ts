@@ -1,0 +1,61 @@
+import { Backoff, type Clock, type Deadline, type Random, type Sleep } from '../poll.js';
+import type { Deploy, StatusListener, WaitForDeployResult } from './types.js';
+
+/** How often a provider may be asked about one deploy. */
+export interface PollPacing {
+  /** First delay after a status change (at least the `interval` input). */
+  initialMs: number;
+  /** Ceiling the delay grows to while nothing changes; sets the request budget of a long wait. */
+  maxMs: number;
+}
+
+/** Where polling settles while nothing changes: 40 requests per 10 minutes, a third of Render's budget. */
+export const POLL_CEILING_MS = 15_000;
+
+/**
+ * Pacing for provider polls: start at the `interval` input, grow to {@link POLL_CEILING_MS}. However
+ * short the interval, the growth keeps a 10-minute wait near 50 requests (Render: fewer than 120;
+ * Railway's polling fallback: its own ceiling).
+ */
+export function providerPacing(intervalMs: number, ceilingMs = POLL_CEILING_MS): PollPacing {
+  return { initialMs: intervalMs, maxMs: Math.max(intervalMs, ceilingMs) };
+}
+
+export interface PollOptions {
+  getDeploy: (id: string) => Promise<Deploy>;
+  pacing: PollPacing;
+  deadline: Deadline;
+  clock: Clock;
+  sleep: Sleep;
+  random?: Random;
+  onStatus: StatusListener;
+}
+
+/**
+ * Polls one deploy until it leaves `pending` or the deadline passes. The delay grows from `initialMs` to
+ * `maxMs` while the status stands still and drops back at each change, because one change (build done)
+ * tends to be followed soon by the next (live): quick to notice, frugal while a build grinds.
+ */
+export async function pollUntilSettled(id: string, options: PollOptions): Promise<WaitForDeployResult> {
+  const { deadline, pacing } = options;
+  const backoff = new Backoff({
+    initialMs: pacing.initialMs,
+    maxMs: pacing.maxMs,
+    factor: 1.5,
+    jitter: 0.1,
+    random: options.random,
+  });
+  let previous: string | undefined;
+  for (;;) {
+    const deploy = await options.getDeploy(id);
+    if (deploy.status !== previous) {
+      options.onStatus(deploy, previous);
+      if (previous !== undefined) backoff.reset();
+      previous = deploy.status;
+    }
+    if (deploy.phase !== 'pending') return { settled: true, deploy };
+    if (!(await deadline.sleep(options.sleep, backoff.next())) || deadline.expired()) {
+      return { settled: false, deploy, reason: 'timeout' };
+    }
+  }
+}

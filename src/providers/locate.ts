@@ -1,0 +1,135 @@
+import { formatDuration } from '../duration.js';
+import { versionMatches } from '../health.js';
+import { Backoff, type Deadline, type Random, type Sleep } from '../poll.js';
+import { providerPacing } from './follow.js';
+import type { Deploy, Provider, ServiceInfo } from './types.js';
+
+/** The deploy this run verifies, and what was live before it. */
+export interface LocatedDeploy {
+  service: ServiceInfo;
+  deploy: Deploy;
+  /** The deploy that was live before ours: the first choice for a rollback. */
+  lastKnownGood?: Deploy;
+  /** Every deploy seen at the start, newest first: the rollback's other candidates. */
+  deploys: Deploy[];
+}
+
+/** No deploy for the commit appeared within the budget. */
+export class DeployNotFoundError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DeployNotFoundError';
+  }
+}
+
+export interface LocateOptions {
+  deployId?: string;
+  commit: string;
+  trigger: boolean;
+  /** The `interval` input: the first delay between looks at the deploy list. */
+  intervalMs: number;
+  deadline: Deadline;
+  sleep: Sleep;
+  random?: Random;
+  log: (line: string) => void;
+}
+
+/**
+ * Finds the deploy to verify: the one named by `deploy-id`, the one this run triggers, or the newest
+ * deploy of `commit` (waiting for it to appear, since the provider's webhook can lag the push). Records
+ * the last known good deploy before anything changes.
+ */
+export async function locateDeploy(provider: Provider, options: LocateOptions): Promise<LocatedDeploy> {
+  const service = await provider.service();
+  const deploys = await provider.listDeploys();
+  let deploy: Deploy | undefined;
+  if (options.deployId) {
+    deploy = await provider.getDeploy(options.deployId);
+  } else {
+    if (options.trigger) {
+      deploy = await provider.triggerDeploy(options.commit);
+      options.log(
+        deploy
+          ? `${provider.label}: triggered deploy ${deploy.id} of ${options.commit}.`
+          : `${provider.label}: deploy of ${options.commit} queued; looking for it in the deploy list.`,
+      );
+    }
+    deploy ??= newestOfCommit(
+      deploys,
+      options.commit,
+      options.trigger ? newestCreatedAt(deploys) : undefined,
+    );
+    deploy ??= await waitForAppearance(provider, service, deploys, options);
+  }
+  options.log(
+    `${provider.label}: verifying deploy ${deploy.id} (${deploy.status}${deploy.commit ? `, commit ${deploy.commit.slice(0, 12)}` : ''}) of ${service.name}.`,
+  );
+  const lastKnownGood = findLastKnownGood(deploys, deploy);
+  if (lastKnownGood)
+    options.log(
+      `${provider.label}: last known good deploy is ${lastKnownGood.id} (${lastKnownGood.status}).`,
+    );
+  return { service, deploy, lastKnownGood, deploys };
+}
+
+/**
+ * The deploy that was live before ours: the one live now when ours is not live yet, else the newest one
+ * that had been live and finished before ours did.
+ */
+export function findLastKnownGood(deploys: readonly Deploy[], ours: Deploy): Deploy | undefined {
+  const others = deploys.filter(
+    (deploy) =>
+      deploy.id !== ours.id && (ours.createdAt === undefined || (deploy.createdAt ?? 0) < ours.createdAt),
+  );
+  const liveNow = others.find((deploy) => deploy.phase === 'live');
+  if (liveNow) return liveNow;
+  return others
+    .filter((deploy) => deploy.canRollbackTo)
+    .sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0))[0];
+}
+
+function newestOfCommit(
+  deploys: readonly Deploy[],
+  commit: string,
+  createdAfter?: number,
+): Deploy | undefined {
+  return deploys.find(
+    (deploy) =>
+      deploy.commit !== undefined &&
+      versionMatches(commit, deploy.commit) &&
+      (createdAfter === undefined || (deploy.createdAt ?? 0) > createdAfter),
+  );
+}
+
+function newestCreatedAt(deploys: readonly Deploy[]): number | undefined {
+  return deploys[0]?.createdAt;
+}
+
+async function waitForAppearance(
+  provider: Provider,
+  service: ServiceInfo,
+  initial: readonly Deploy[],
+  options: LocateOptions,
+): Promise<Deploy> {
+  const { deadline } = options;
+  const short = options.commit.slice(0, 12);
+  options.log(
+    `${provider.label}: no deploy of commit ${short} yet on ${service.name}; waiting for it to appear.`,
+  );
+  // Only deploys newer than the newest one seen can be ours now: one cheap, filtered request per poll.
+  let since = newestCreatedAt(initial);
+  const pacing = providerPacing(options.intervalMs);
+  const backoff = new Backoff({ initialMs: pacing.initialMs, maxMs: pacing.maxMs, random: options.random });
+  while (await deadline.sleep(options.sleep, backoff.next())) {
+    if (deadline.expired()) break;
+    const fresh = await provider.listDeploys(since === undefined ? {} : { createdAfter: since });
+    const found = newestOfCommit(fresh, options.commit);
+    if (found) return found;
+    since = newestCreatedAt(fresh) ?? since;
+  }
+  throw new DeployNotFoundError(
+    `${provider.label} created no deploy of commit ${short} on service ${service.name} (${service.id}) within ` +
+      `${formatDuration(deadline.budgetMs)} (timeout). Check that auto-deploy is on for this branch and that the ` +
+      'push reached the provider, pass `deploy-id`, or set `deploy: true` to start the deploy from this step.',
+  );
+}

@@ -1,0 +1,100 @@
+import type { LogLine, ProviderEvent } from '../diagnose.js';
+import type { Deadline } from '../poll.js';
+
+/**
+ * Where a deploy is in its life, in provider-neutral terms. Each provider maps its own statuses onto
+ * these (Render's 11, Railway's 13), so the rest of the action never sees a provider's vocabulary except
+ * as the `status` string it reports.
+ */
+export type DeployPhase =
+  /** Still on its way: queued, building, deploying. Keep waiting. */
+  | 'pending'
+  /** Serving traffic (Railway `SLEEPING` too: it wakes on the first request). */
+  | 'live'
+  /** Ended in failure: build, pre-deploy, deploy or crash. */
+  | 'failed'
+  /** Stopped by someone before it went live. */
+  | 'canceled'
+  /** Was replaced (Render `deactivated`, Railway `REMOVING`/`REMOVED`). */
+  | 'replaced'
+  /** Waits for a human to approve it. */
+  | 'needs-approval'
+  /** Not deployed, because CI checks blocked it. */
+  | 'skipped';
+
+/** Which part of the deploy failed; decides which logs are evidence. */
+export type FailedStage = 'build' | 'pre-deploy' | 'deploy' | 'runtime';
+
+/** One deploy as the provider reports it. */
+export interface Deploy {
+  id: string;
+  /** The provider's own status word (`build_failed`, `SUCCESS`), published as `deploy-status`. */
+  status: string;
+  phase: DeployPhase;
+  /** For `failed`: the stage that failed. */
+  failedStage?: FailedStage;
+  /** The Git commit SHA it deploys, when the provider says. */
+  commit?: string;
+  /** Epoch milliseconds. */
+  createdAt?: number;
+  finishedAt?: number;
+  /** Whether the provider can roll back to this deploy (it was live and its image is kept). */
+  canRollbackTo: boolean;
+  /** What created it (`new_commit`, `rollback`, ...), when the provider says. */
+  trigger?: string;
+  /** Railway `SLEEPING`: live but scaled to zero, so the first probe needs warm-up time. */
+  sleeping?: boolean;
+}
+
+/** The service under test. */
+export interface ServiceInfo {
+  id: string;
+  name: string;
+  /** The public URL the provider assigns (`https://…onrender.com`), when there is one. */
+  url?: string;
+  /** Link for humans, used in the report. */
+  dashboardUrl?: string;
+}
+
+/** A provider's logs and events around a deploy, before redaction and diagnosis. */
+export interface RawEvidence {
+  lines: LogLine[];
+  events: ProviderEvent[];
+  /** Why some evidence is missing or cut (a cap was reached, a logs call failed). */
+  notes: string[];
+}
+
+/** Called at every status change while waiting, so the log shows progress. */
+export type StatusListener = (deploy: Deploy, previousStatus: string | undefined) => void;
+
+/** How waiting for a deploy ended. */
+export type WaitForDeployResult =
+  { settled: true; deploy: Deploy } | { settled: false; deploy: Deploy; reason: 'timeout' };
+
+/**
+ * What the action needs from a hosting provider. Render (REST) and Railway (GraphQL) implement it; the
+ * orchestration in `execute.ts` and `rollback.ts` only talks to this interface.
+ */
+export interface Provider {
+  /** "Render", "Railway": for messages. */
+  readonly label: string;
+  /** Reads the service; a bad token or unknown service is a ProviderConfigError. */
+  service(): Promise<ServiceInfo>;
+  getDeploy(id: string): Promise<Deploy>;
+  /** Deploys, newest `createdAt` first; `createdAfter` (epoch ms) narrows the list to newer ones. */
+  listDeploys(options?: { createdAfter?: number }): Promise<Deploy[]>;
+  /** Triggers a deploy of `commit`. Undefined when the provider queued it without saying which deploy. */
+  triggerDeploy(commit: string): Promise<Deploy | undefined>;
+  /** Waits until the deploy leaves `pending` (or the deadline passes), reporting each status change. */
+  waitForDeploy(id: string, deadline: Deadline, onStatus: StatusListener): Promise<WaitForDeployResult>;
+  /** Logs and events that explain what happened to `deploy`, capped. Never throws: failures become notes. */
+  evidence(deploy: Deploy, stage: FailedStage): Promise<RawEvidence>;
+  /** The exact API call a rollback to `target` sends, for `dry-run` and for the human on call. */
+  describeRollback(target: Deploy): string;
+  /** Asks the provider to roll back to `target` and returns the deploy the rollback created. */
+  rollback(target: Deploy): Promise<Deploy>;
+  /** Turns off automatic deploys, so the next push does not undo a rollback. */
+  pauseAutoDeploy(): Promise<void>;
+  /** API requests sent so far (for the log and the benchmarks). */
+  requestCount(): number;
+}

@@ -1,0 +1,233 @@
+import type { Config } from './config.js';
+import type { ExecuteDeps } from './execute.js';
+import { Deadline } from './poll.js';
+import type { Deploy, Provider } from './providers/types.js';
+import type { ProbeResult } from './results.js';
+import { verifyService, type PhaseRunner } from './verify.js';
+
+/** What the rollback phase decided and did. */
+export interface RollbackDecision {
+  result: 'failed' | 'rolled-back' | 'rollback-failed' | 'superseded';
+  performed: boolean;
+  note: string;
+  /** The deploy the rollback created. */
+  deployId?: string;
+  /** The deploy rolled back to. */
+  targetId?: string;
+  /** The call a rollback sends (or would send, for dry-run and `never`). */
+  call?: string;
+  /** Probes run against the restored deploy. */
+  probes: ProbeResult[];
+  warnings: string[];
+  /** Why the result is `superseded` or `rollback-failed`, in one sentence. */
+  message?: string;
+}
+
+export interface RollbackInput {
+  config: Config;
+  deps: ExecuteDeps;
+  provider: Provider;
+  /** The deploy this run verified and found failing. It must still be the live one. */
+  ours: Deploy;
+  lastKnownGood?: Deploy;
+  /** Deploys seen at the start, newest first. */
+  deploys: readonly Deploy[];
+  base: URL;
+  phase: PhaseRunner;
+  /** Moves the provider's request budget onto the rollback's own deadline. */
+  startBudget(deadline: Deadline): void;
+}
+
+/**
+ * Picks the rollback target: the last known good deploy, else the newest deploy other than ours that
+ * was live before it (by `finishedAt`), as long as the provider can roll back to it.
+ */
+export function chooseRollbackTarget(
+  ours: Deploy,
+  lastKnownGood: Deploy | undefined,
+  deploys: readonly Deploy[],
+): Deploy | undefined {
+  if (lastKnownGood && lastKnownGood.id !== ours.id && lastKnownGood.canRollbackTo) return lastKnownGood;
+  return deploys
+    .filter(
+      (deploy) =>
+        deploy.id !== ours.id &&
+        deploy.canRollbackTo &&
+        (ours.createdAt === undefined || (deploy.createdAt ?? 0) < ours.createdAt),
+    )
+    .sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0))[0];
+}
+
+/**
+ * Rolls back a deploy that went live and then failed verification, guarded so it never acts on a deploy
+ * other than ours: a newer deploy, or ours no longer being live, stops it. The restored deploy is
+ * followed to live and verified with the same health check and checks (not the canary: the restored
+ * deploy did not cross it). The rollback gets its own `timeout` budget, because the first one may be
+ * spent by the time the checks fail.
+ */
+export async function rollBack(input: RollbackInput): Promise<RollbackDecision> {
+  const { config, deps, provider, ours, phase } = input;
+  const label = provider.label;
+  const decision = (
+    fields: Partial<RollbackDecision> & Pick<RollbackDecision, 'result' | 'note'>,
+  ): RollbackDecision => ({
+    performed: false,
+    probes: [],
+    warnings: [],
+    ...fields,
+  });
+  const target = chooseRollbackTarget(ours, input.lastKnownGood, input.deploys);
+  const call = target && provider.describeRollback(target);
+  const byHand = target
+    ? `roll back by hand: in the ${label} dashboard, roll back to deploy ${target.id}${target.commit ? ` (commit ${target.commit.slice(0, 12)})` : ''}, or send \`${call}\` with your API key`
+    : `fix forward: no earlier deploy of this service can be rolled back to`;
+
+  if (config.rollback === 'never') {
+    return decision({
+      result: 'failed',
+      call,
+      note: `not performed (\`rollback: never\`). To undo the deploy, ${byHand}.`,
+    });
+  }
+
+  const deadline = Deadline.after(deps.clock, config.timeoutMs);
+  input.startBudget(deadline);
+  const decided = await phase('Roll back', async () => {
+    // Guard: act only when ours is still the newest deploy and still live.
+    const newer = (await provider.listDeploys({ createdAfter: ours.createdAt ?? 0 })).filter(
+      (deploy) => deploy.id !== ours.id,
+    );
+    const latest = newer[0];
+    if (latest) {
+      const message = `a newer deploy (${latest.id}, ${latest.status}) was created while this run verified ${ours.id}; the newer deploy decides what serves, so nothing was rolled back`;
+      return {
+        value: decision({ result: 'superseded', message, note: `not performed: ${message}.` }),
+        ok: true,
+      };
+    }
+    const current = await provider.getDeploy(ours.id);
+    if (current.phase !== 'live') {
+      return {
+        value: decision({
+          result: 'failed',
+          note: `not performed: deploy ${ours.id} is no longer live (${current.status}), so rolling back now could undo a deploy this run did not verify. Check what serves now.`,
+        }),
+        ok: false,
+      };
+    }
+    if (!target) {
+      return {
+        value: decision({
+          result: 'rollback-failed',
+          message: `no earlier deploy of this service was live, so there is nothing to roll back to`,
+          note: `not possible: no earlier deploy of this service was live. On call: ${byHand}, and disable the broken feature or restore from backup until a fix deploys.`,
+        }),
+        ok: false,
+      };
+    }
+    const targetText = `${target.id}${target.commit ? ` (commit ${target.commit.slice(0, 12)})` : ''}`;
+    if (config.rollback === 'dry-run') {
+      deps.log.info(`dry-run: would roll back to ${targetText} with: ${call}`);
+      return {
+        value: decision({
+          result: 'failed',
+          targetId: target.id,
+          call,
+          note: `dry-run: would roll back to ${targetText} with \`${call}\`. Nothing was sent.`,
+        }),
+        ok: true,
+      };
+    }
+
+    deps.log.info(`Rolling back to ${targetText}: ${call}`);
+    let restored: Deploy;
+    try {
+      restored = await provider.rollback(target);
+    } catch (error) {
+      const why = (error as Error).message;
+      return {
+        value: decision({
+          result: 'rollback-failed',
+          targetId: target.id,
+          call,
+          message: `the rollback call failed: ${why}`,
+          note: `failed: ${label} did not accept the rollback (${why}). On call: ${byHand}.`,
+        }),
+        ok: false,
+      };
+    }
+    const followed = await provider.waitForDeploy(restored.id, deadline, (deploy, previous) =>
+      deps.log.info(
+        `${label} rollback deploy ${deploy.id}: ${previous ? `${previous} → ` : ''}${deploy.status}`,
+      ),
+    );
+    const performedFields = { performed: true, deployId: restored.id, targetId: target.id, call };
+    if (followed.deploy.phase !== 'live') {
+      const how = followed.settled
+        ? `ended ${followed.deploy.status}`
+        : `was still ${followed.deploy.status} at the timeout`;
+      return {
+        value: decision({
+          ...performedFields,
+          result: 'rollback-failed',
+          message: `the rollback deploy ${restored.id} ${how}`,
+          note: `failed: the rollback deploy ${restored.id} to ${targetText} ${how}. On call: check the ${label} dashboard now; ${byHand}.`,
+        }),
+        ok: false,
+      };
+    }
+    return { value: decision({ ...performedFields, result: 'rolled-back', note: '' }), ok: true };
+  });
+  return decided.result === 'rolled-back' && target
+    ? verifyRestored(input, decided, target, deadline)
+    : decided;
+}
+
+/** Verifies the restored deploy with the same health check and checks, and pauses auto-deploy if asked. */
+async function verifyRestored(
+  input: RollbackInput,
+  decided: RollbackDecision,
+  target: Deploy,
+  deadline: Deadline,
+): Promise<RollbackDecision> {
+  const { config, deps, provider } = input;
+  const warnings: string[] = [];
+  // The restored deploy reports the target's commit, not ours.
+  const expectVersion = config.expectVersion && target.commit ? target.commit : undefined;
+  const verification = await verifyService(
+    config,
+    deps,
+    { base: input.base, expectVersion, includeCanary: false, deadline, label: 'Restored deploy: ' },
+    input.phase,
+  );
+  if (config.pauseAutoDeploy) {
+    try {
+      await provider.pauseAutoDeploy();
+      deps.log.info(`${provider.label}: auto-deploy turned off so the next push does not undo the rollback.`);
+    } catch (error) {
+      warnings.push(`Could not turn auto-deploy off after the rollback: ${(error as Error).message}`);
+    }
+  } else {
+    warnings.push(
+      `${provider.label} leaves auto-deploy on after a rollback: the next push to the branch deploys again. ` +
+        'Set `pause-auto-deploy: true` to turn it off as part of the rollback, or fix forward quickly.',
+    );
+  }
+  const targetText = `${target.id}${target.commit ? ` (commit ${target.commit.slice(0, 12)})` : ''}`;
+  if (verification.failure) {
+    return {
+      ...decided,
+      result: 'rollback-failed',
+      probes: verification.probes,
+      warnings,
+      message: `the restored deploy ${decided.deployId} failed verification: ${verification.failure.message}`,
+      note: `rolled back to ${targetText} as deploy ${decided.deployId}, but the restored deploy failed verification (${verification.failure.message}). On call: the service is broken on both versions; check the ${provider.label} dashboard and the logs below.`,
+    };
+  }
+  return {
+    ...decided,
+    probes: verification.probes,
+    warnings,
+    note: `rolled back to ${targetText} as deploy ${decided.deployId}; the restored deploy passed the health check${config.checks ? ' and the checks' : ''}.`,
+  };
+}

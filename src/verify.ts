@@ -1,0 +1,149 @@
+import type { Config } from './config.js';
+import type { CheckContext } from './checks/run.js';
+import { readCanary, runChecks } from './checks/run.js';
+import type { ExecuteDeps } from './execute.js';
+import { resolveProbeUrl } from './http.js';
+import { waitUntilHealthy, type HealthTarget } from './health.js';
+import type { Deadline } from './poll.js';
+import type { FailureReason, ProbeResult } from './results.js';
+
+/** Runs one phase of the run: a log group plus a timeline entry. */
+export type PhaseRunner = <T>(
+  name: string,
+  fn: () => Promise<{ value: T; ok: boolean; note?: string }>,
+) => Promise<T>;
+
+export interface VerifyTarget {
+  base: URL;
+  /** The version the service must report before anything passes. */
+  expectVersion?: string;
+  /** Read back the canary `pre` wrote (not after a rollback: the restored deploy did not cross it). */
+  includeCanary: boolean;
+  deadline: Deadline;
+  /** Prefix for phase and probe names, e.g. "Restored deploy: ". */
+  label?: string;
+}
+
+/** What verifying one service found. `failure` is absent when everything passed. */
+export interface Verification {
+  probes: ProbeResult[];
+  version?: string;
+  failure?: { reason: FailureReason; message: string };
+  /** True once the service passed its health check (a failure after it is the deploy's, not the warm-up's). */
+  healthy: boolean;
+}
+
+/**
+ * Waits until the service is live, on the expected version and healthy, then runs the checks (and the
+ * canary read). Used for the new deploy and again for the deploy a rollback restored.
+ */
+export async function verifyService(
+  config: Config,
+  deps: ExecuteDeps,
+  target: VerifyTarget,
+  phase: PhaseRunner,
+): Promise<Verification> {
+  const { deadline, label = '' } = target;
+  const probes: ProbeResult[] = [];
+  const healthTarget: HealthTarget = {
+    url: resolveProbeUrl(target.base, config.healthPath),
+    headers: config.headers,
+    expectVersion: target.expectVersion,
+    versionFrom: config.versionFrom,
+    validate: config.healthSchema?.validate,
+    requestTimeoutMs: config.requestTimeoutMs,
+  };
+  const health = await phase(`${label}Wait until live and healthy`, async () => {
+    const waited = await waitUntilHealthy(deps.http, healthTarget, {
+      intervalMs: config.intervalMs,
+      successThreshold: config.successThreshold,
+      failureThreshold: config.failureThreshold,
+      deadline,
+      clock: deps.clock,
+      sleep: deps.sleep,
+      log: deps.log.info,
+      random: deps.random,
+    });
+    return { value: waited, ok: waited.healthy, note: `${waited.attempts} health checks` };
+  });
+  probes.push({
+    name: `${label}health ${healthTarget.url.pathname}`,
+    kind: 'health',
+    passed: health.healthy,
+    durationMs: (health.healthy ? health.last.durationMs : health.durationMs) ?? 0,
+    failure: health.healthy ? undefined : health.message,
+  });
+  if (!health.healthy) {
+    return {
+      probes,
+      version: health.version,
+      healthy: false,
+      failure: { reason: health.reason, message: health.message },
+    };
+  }
+
+  const checks = config.checks?.file;
+  const canary = target.includeCanary ? checks?.canary : undefined;
+  if (checks && (checks.checks.length > 0 || canary)) {
+    const context = checkContext(config, target.base, deps, () => deadline.remainingMs());
+    const rows = await phase(`${label}Run checks`, async () => {
+      const results: ProbeResult[] = [];
+      if (canary) results.push(await canaryProbe(canary, context, deps));
+      results.push(...(await runChecks(checks, context)));
+      return { value: results, ok: results.every((row) => row.passed), note: `${results.length} probes` };
+    });
+    probes.push(...rows.map((row) => (label ? { ...row, name: `${label}${row.name}` } : row)));
+  }
+  const failed = probes.find((probe) => !probe.passed);
+  return {
+    probes,
+    version: health.version,
+    healthy: true,
+    failure: failed && {
+      reason: failed.kind === 'canary' ? 'canary-lost' : 'check-failed',
+      message: `${failed.name}: ${failed.failure ?? 'failed'}`,
+    },
+  };
+}
+
+/** What the checks runner needs, for main, pre and post alike. */
+export function checkContext(
+  config: Config,
+  baseUrl: URL,
+  deps: Pick<ExecuteDeps, 'http' | 'secrets' | 'exec'>,
+  remainingMs: () => number,
+): CheckContext {
+  return {
+    http: deps.http,
+    baseUrl,
+    headers: config.headers,
+    vars: { env: process.env, run: config.run },
+    secrets: deps.secrets,
+    requestTimeoutMs: config.requestTimeoutMs,
+    remainingMs,
+    exec: deps.exec,
+  };
+}
+
+/** Reads back the canary `pre` wrote; a canary that was never written is a failure, not a skip. */
+async function canaryProbe(
+  canary: NonNullable<NonNullable<Config['checks']>['file']['canary']>,
+  context: CheckContext,
+  deps: ExecuteDeps,
+): Promise<ProbeResult> {
+  const saved = deps.state.canary();
+  if (!saved || saved.status !== 'written') {
+    const reason = saved
+      ? saved.reason
+      : 'the pre step did not run (pre runs only when the action is used from a repository ref, at the start of the job)';
+    return {
+      name: 'canary survives the deploy',
+      kind: 'canary',
+      passed: false,
+      durationMs: 0,
+      failure: `no canary was written before the deploy, so persistence could not be checked: ${reason}`,
+    };
+  }
+  for (const value of Object.values(saved.captured)) deps.secrets.add(value);
+  return readCanary(canary, saved.captured, context);
+}
