@@ -3,13 +3,13 @@ import type { CommandRunner } from './checks/run.js';
 import { buildEvidence, type Evidence } from './diagnose.js';
 import { formatDuration } from './duration.js';
 import { ProviderConfigError } from './errors.js';
-import { checkHealth } from './health.js';
+import { checkHealth, versionMatches } from './health.js';
 import type { HttpClient } from './http.js';
 import { resolveProbeUrl } from './http.js';
 import { Deadline, type Clock, type Sleep } from './poll.js';
 import { ProviderApiError } from './providers/api-client.js';
 import { createProvider } from './providers/index.js';
-import { DeployNotFoundError, locateDeploy, type LocatedDeploy } from './providers/locate.js';
+import { DeployNotFoundError, locateDeploy, newerDeploys, type LocatedDeploy } from './providers/locate.js';
 import type { Deploy, FailedStage, Provider } from './providers/types.js';
 import type { FailureReason, PhaseRecord, ProbeResult, Result } from './results.js';
 import { rollBack } from './rollback.js';
@@ -77,6 +77,9 @@ export interface RunOutcome {
   startedAt: number;
   finishedAt: number;
 }
+
+/** Time allowed for reading logs and events after a failure, on top of `timeout`. */
+const EVIDENCE_BUDGET_MS = 30_000;
 
 /** The provider's request budget: the run's deadline, moved to the rollback's own when it starts. */
 class MovableBudget {
@@ -203,7 +206,7 @@ export async function execute(config: Config, deps: ExecuteDeps): Promise<RunOut
     const waited = await phase('Wait for the deploy to go live', async () => {
       // Time in a status counts from when this run first saw it (the deploy list, for the first one).
       const since = { status: located.deploy.status, at: clock.now() };
-      const result = await provider.waitForDeploy(located.deploy.id, deadline, (deploy) => {
+      const onStatus = (deploy: Deploy): void => {
         if (deploy.status === since.status) return;
         const now = clock.now();
         log.info(
@@ -213,7 +216,9 @@ export async function execute(config: Config, deps: ExecuteDeps): Promise<RunOut
         );
         since.status = deploy.status;
         since.at = now;
-      });
+      };
+      const hint = config.expectVersion ? servesVersion(serviceUrl, config, deps) : undefined;
+      const result = await provider.waitForDeploy(located.deploy.id, deadline, onStatus, hint);
       return { value: result, ok: result.deploy.phase === 'live', note: result.deploy.status };
     });
     ours = waited.deploy;
@@ -228,6 +233,7 @@ export async function execute(config: Config, deps: ExecuteDeps): Promise<RunOut
           ours,
           ours.status.includes('build') ? 'build' : 'deploy',
           deps,
+          budget,
         ),
         rollback: {
           performed: false,
@@ -240,13 +246,13 @@ export async function execute(config: Config, deps: ExecuteDeps): Promise<RunOut
   }
 
   if (ours.phase !== 'live') {
-    return settledWithoutLive(ours, located, provider, serviceUrl, config, deps, outcome);
+    return settledWithoutLive(ours, located, provider, serviceUrl, config, deps, budget, outcome);
   }
 
   const verified = await verifyAt(serviceUrl);
   if (!verified.failure) return outcome({ result: 'passed', version: verified.version });
   const failed = verified.failure;
-  const evidence = await gatherEvidence(provider, ours, 'runtime', deps);
+  const evidence = await gatherEvidence(provider, ours, 'runtime', deps, budget);
   let decision;
   try {
     decision = await rollBack({
@@ -304,15 +310,14 @@ async function settledWithoutLive(
   serviceUrl: URL,
   config: Config,
   deps: ExecuteDeps,
+  budget: MovableBudget,
   outcome: (fields: Partial<RunOutcome> & Pick<RunOutcome, 'result'>) => RunOutcome,
 ): Promise<RunOutcome> {
   const label = provider.label;
   const notNeeded = `not needed: deploy ${ours.id} never went live, so ${label} kept serving the previous deploy`;
   try {
     if (ours.phase === 'replaced' || ours.phase === 'canceled') {
-      const newer = (await provider.listDeploys({ createdAfter: ours.createdAt ?? 0 })).filter(
-        (deploy) => deploy.id !== ours.id,
-      );
+      const newer = (await newerDeploys(provider, ours)) ?? [];
       if (ours.phase === 'replaced' || newer.length > 0) {
         const by = newer[0] ? ` by deploy ${newer[0].id} (${newer[0].status})` : '';
         return outcome({
@@ -334,7 +339,7 @@ async function settledWithoutLive(
     });
   }
   const stage: FailedStage = ours.failedStage ?? 'deploy';
-  const evidence = await gatherEvidence(provider, ours, stage, deps);
+  const evidence = await gatherEvidence(provider, ours, stage, deps, budget);
   const production = await checkProduction(serviceUrl, config, deps);
   const previous = located.lastKnownGood;
   const serving =
@@ -353,6 +358,27 @@ async function settledWithoutLive(
     production,
     rollback: { performed: false, note: notNeeded },
   });
+}
+
+/**
+ * The live hint: the service already reports the expected version, so the provider has (nearly)
+ * switched traffic. Any failure is simply "not yet"; the provider's status stays the authority.
+ */
+function servesVersion(base: URL, config: Config, deps: ExecuteDeps): () => Promise<boolean> {
+  const expected = config.expectVersion as string;
+  return async () => {
+    const checked = await checkHealth(
+      deps.http,
+      {
+        url: resolveProbeUrl(base, config.healthPath),
+        headers: config.headers,
+        versionFrom: config.versionFrom,
+        requestTimeoutMs: Math.min(config.requestTimeoutMs, 2000),
+      },
+      deps.clock.now(),
+    );
+    return checked.version !== undefined && versionMatches(expected, checked.version);
+  };
 }
 
 /** One health check of whatever serves now, to say what production runs after a failed deploy (F6). */
@@ -379,7 +405,10 @@ async function gatherEvidence(
   deploy: Deploy,
   stage: FailedStage,
   deps: ExecuteDeps,
+  budget: MovableBudget,
 ): Promise<Evidence & { notes: string[] }> {
+  // Evidence is read after the verdict, often once `timeout` has run out: it gets a short budget of its own.
+  budget.deadline = Deadline.after(deps.clock, EVIDENCE_BUDGET_MS);
   let raw;
   try {
     raw = await deps.log.group(`Read ${provider.label} logs`, () => provider.evidence(deploy, stage));

@@ -1,6 +1,7 @@
 import type { Config } from './config.js';
 import type { ExecuteDeps } from './execute.js';
 import { Deadline } from './poll.js';
+import { newerDeploys } from './providers/locate.js';
 import type { Deploy, Provider } from './providers/types.js';
 import type { ProbeResult } from './results.js';
 import { verifyService, type PhaseRunner } from './verify.js';
@@ -94,9 +95,17 @@ export async function rollBack(input: RollbackInput): Promise<RollbackDecision> 
   input.startBudget(deadline);
   const decided = await phase('Roll back', async () => {
     // Guard: act only when ours is still the newest deploy and still live.
-    const newer = (await provider.listDeploys({ createdAfter: ours.createdAt ?? 0 })).filter(
-      (deploy) => deploy.id !== ours.id,
-    );
+    const newer = await newerDeploys(provider, ours);
+    if (newer === undefined) {
+      return {
+        value: decision({
+          result: 'failed',
+          call,
+          note: `not performed: ${label} gave deploy ${ours.id} no creation time, so whether a newer deploy took over cannot be told. To undo the deploy, ${byHand}.`,
+        }),
+        ok: false,
+      };
+    }
     const latest = newer[0];
     if (latest) {
       const message = `a newer deploy (${latest.id}, ${latest.status}) was created while this run verified ${ours.id}; the newer deploy decides what serves, so nothing was rolled back`;
@@ -194,6 +203,11 @@ async function verifyRestored(
   const warnings: string[] = [];
   // The restored deploy reports the target's commit, not ours.
   const expectVersion = config.expectVersion && target.commit ? target.commit : undefined;
+  if (config.expectVersion && !target.commit) {
+    warnings.push(
+      `${provider.label} did not say which commit deploy ${target.id} runs, so the restored deploy's version was not checked; only its health and checks were.`,
+    );
+  }
   const verification = await verifyService(
     config,
     deps,

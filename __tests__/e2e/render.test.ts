@@ -354,6 +354,55 @@ describe('dist/main with provider: render', () => {
     expect(render.violations).toEqual([]);
   });
 
+  it('pause-auto-deploy turns auto-deploy off after a rollback', async () => {
+    const svc = await service({ version: OLD_SHA, databaseUrl: postgres.url });
+    const render = await emulator(svc);
+    render.script('dep-ours00000000000000', ['live'], {
+      onLive: () => svc.restart({ version: SHA, faults: 'degraded' }),
+    });
+    render.onRollback(async () => ({
+      status: 201,
+      onLive: () => svc.restart({ version: OLD_SHA, databaseUrl: postgres.url, faults: '' }),
+    }));
+    const run = await job().run('main', { ...inputs(render, { checks: '' }), 'pause-auto-deploy': 'true' });
+    expect(run.outputs).toMatchObject({ result: 'rolled-back', 'failure-reason': 'health-schema' });
+    const patch = render.requests.find((r) => r.method === 'PATCH');
+    expect(patch?.path).toBe(`/v1/services/${SERVICE_ID}`);
+    expect(patch?.body).toEqual({ autoDeploy: 'no' });
+    expect(render.service().autoDeploy).toBe('no');
+    expect(run.stdout).toContain('auto-deploy turned off');
+    expect(run.stdout).not.toContain('leaves auto-deploy on');
+    expect(render.violations).toEqual([]);
+  });
+
+  it('a deploy canceled for a newer one is superseded; canceled alone is deploy-canceled', async () => {
+    const svc = await service({ version: OLD_SHA, databaseUrl: postgres.url });
+    const render = await emulator(svc);
+    render.script('dep-ours00000000000000', ['build_in_progress', 'canceled']);
+    render.addDeploy({
+      id: 'dep-newer0000000000000',
+      commit: NEWER_SHA,
+      status: 'build_in_progress',
+      createdAt: new Date().toISOString(),
+    });
+    const superseded = await job().run('main', inputs(render, { checks: '' }));
+    expect(superseded.outputs).toMatchObject({
+      result: 'superseded',
+      'deploy-status': 'canceled',
+      'rolled-back': 'false',
+    });
+    expect(superseded.exitCode).toBe(0);
+    expect(summaryAsText(superseded.summary)).toContain('superseded by deploy dep-newer0000000000000');
+
+    const alone = await emulator(svc);
+    alone.script('dep-ours00000000000000', ['canceled']);
+    const canceled = await job().run('main', inputs(alone, { checks: '' }));
+    expect(canceled.outputs).toMatchObject({ result: 'failed', 'failure-reason': 'deploy-canceled' });
+    expect(summaryAsText(canceled.summary)).toContain(`production still serves version ${OLD_SHA}`);
+    expect(render.violations).toEqual([]);
+    expect(alone.violations).toEqual([]);
+  });
+
   it('honours 429 Retry-After from the API', async () => {
     const svc = await service({ version: SHA, databaseUrl: postgres.url });
     const render = await emulator(svc, {

@@ -24,6 +24,8 @@ export interface ApiClientOptions {
   maxAttempts?: number;
   /** First retry delay; grows with jitter. Tests zero it through `sleep`, not here. */
   retryDelayMs?: number;
+  /** Scrubs secrets from messages that quote provider answers (a proxy may echo our headers). */
+  redact: (text: string) => string;
 }
 
 /** A provider API call that failed for good. `status` is absent for network failures. */
@@ -38,6 +40,13 @@ export class ProviderApiError extends Error {
     this.name = 'ProviderApiError';
   }
 }
+
+/**
+ * A POST that may have reached the provider (reset mid-request, timed out, answered 5xx) is not sent
+ * again: a second `POST /deploys` starts a second deploy, a second rollback rolls back twice. Only a
+ * refused connection (nothing was sent) and a 429 (refused before processing) are safe to retry.
+ */
+const NON_IDEMPOTENT = new Set(['POST']);
 
 /** Statuses worth another try: the provider's edge or a busy backend, not our request. */
 const TRANSIENT_STATUSES = new Set([500, 502, 503, 504]);
@@ -82,10 +91,15 @@ export class ApiClient {
       random: this.options.random,
     });
     let lastProblem = '';
+    const redact = this.options.redact;
+    const once = NON_IDEMPOTENT.has(request.method.toUpperCase());
     for (let attempt = 1; attempt <= attempts; attempt++) {
       await this.waitUntil(this.notBefore, request.what);
       const remaining = budget.remainingMs();
-      if (remaining <= 0) break;
+      if (remaining <= 0) {
+        lastProblem ||= 'the time budget (`timeout`) ran out before the call could be sent';
+        break;
+      }
       this.sent++;
       let response: HttpResponse;
       try {
@@ -102,8 +116,19 @@ export class ApiClient {
           timeoutMs: Math.max(1, Math.min(this.options.requestTimeoutMs, remaining)),
         });
       } catch (error) {
-        if (!(error instanceof HttpError) || !TRANSIENT_NETWORK.has(error.kind)) {
-          throw new ProviderApiError(`${label} API: ${request.what} failed: ${(error as Error).message}`);
+        const retryable =
+          error instanceof HttpError &&
+          TRANSIENT_NETWORK.has(error.kind) &&
+          (!once || error.kind === 'refused');
+        if (!retryable) {
+          throw new ProviderApiError(
+            redact(
+              `${label} API: ${request.what} failed: ${(error as Error).message}` +
+                (once && error instanceof HttpError && TRANSIENT_NETWORK.has(error.kind)
+                  ? `. It was not sent again, because ${label} may have acted on it; check the ${label} dashboard.`
+                  : ''),
+            ),
+          );
         }
         lastProblem = error.message;
         await this.pause(backoff.next(), `${request.what}: ${error.message}`, attempt, attempts);
@@ -112,12 +137,21 @@ export class ApiClient {
       this.notBefore = this.pacingFrom(response.headers, clock.now());
       if (response.status === 429) {
         const wait = this.rateLimitWaitMs(response.headers, clock.now()) ?? backoff.next();
+        if (wait > budget.remainingMs()) {
+          throw new ProviderApiError(
+            `${label} API: ${request.what} was rate limited (429) for ${formatDuration(wait)}, longer than the ` +
+              `${formatDuration(budget.remainingMs())} left; another job may be using the same API key. Rerun later, ` +
+              'or give Deploy Sentinel its own key.',
+            429,
+          );
+        }
         lastProblem = `rate limited (429)`;
         await this.pause(wait, `${request.what}: rate limited by ${label}`, attempt, attempts);
         continue;
       }
       if (TRANSIENT_STATUSES.has(response.status)) {
-        lastProblem = `HTTP ${response.status}${describeBody(response)}`;
+        lastProblem = redact(`HTTP ${response.status}${describeBody(response)}`);
+        if (once) break;
         const wait = Math.max(backoff.next(), retryAfterMs(response.headers, clock.now()) ?? 0);
         await this.pause(wait, `${request.what}: ${lastProblem}`, attempt, attempts);
         continue;
@@ -125,9 +159,13 @@ export class ApiClient {
       return response;
     }
     throw new ProviderApiError(
-      `${label} API: ${request.what} kept failing (${lastProblem || 'no time left in the budget'}); ` +
-        `gave up after ${this.sent} requests in this run. ${label}'s status page may show an incident; ` +
-        'rerun the job when the API answers.',
+      redact(
+        `${label} API: ${request.what} ${once ? 'failed' : 'kept failing'} (${lastProblem}); ` +
+          `gave up after ${this.sent} requests in this run` +
+          (once
+            ? `. It was not sent again, because ${label} may have acted on it; check the ${label} dashboard.`
+            : `. ${label}'s status page may show an incident; rerun the job when the API answers.`),
+      ),
     );
   }
 

@@ -1,5 +1,5 @@
 import { Backoff, type Clock, type Deadline, type Random, type Sleep } from '../poll.js';
-import type { Deploy, StatusListener, WaitForDeployResult } from './types.js';
+import type { Deploy, LiveHint, StatusListener, WaitForDeployResult } from './types.js';
 
 /** How often a provider may be asked about one deploy. */
 export interface PollPacing {
@@ -29,6 +29,9 @@ export interface PollOptions {
   sleep: Sleep;
   random?: Random;
   onStatus: StatusListener;
+  /** Checked every `hintEveryMs` while the deploy is `deploying`; true makes the next poll come now. */
+  liveHint?: LiveHint;
+  hintEveryMs?: number;
 }
 
 /**
@@ -46,16 +49,44 @@ export async function pollUntilSettled(id: string, options: PollOptions): Promis
     random: options.random,
   });
   let previous: string | undefined;
+  // The hint may fire once per status: a service that already serves the new version while the
+  // provider still says `deploying` must not turn pacing into one request a second.
+  let hintSpent = false;
   for (;;) {
     const deploy = await options.getDeploy(id);
     if (deploy.status !== previous) {
       options.onStatus(deploy, previous);
       if (previous !== undefined) backoff.reset();
       previous = deploy.status;
+      hintSpent = false;
     }
     if (deploy.phase !== 'pending') return { settled: true, deploy };
-    if (!(await deadline.sleep(options.sleep, backoff.next())) || deadline.expired()) {
-      return { settled: false, deploy, reason: 'timeout' };
+    const delay = backoff.next();
+    let slept: boolean;
+    if (deploy.deploying && options.liveHint && !hintSpent) {
+      const woken = await sleepUnlessHinted(delay, options.liveHint, options.hintEveryMs ?? 1000, options);
+      hintSpent = woken === 'hinted';
+      slept = woken !== 'deadline';
+    } else {
+      slept = await deadline.sleep(options.sleep, delay);
     }
+    if (!slept || deadline.expired()) return { settled: false, deploy, reason: 'timeout' };
+  }
+}
+
+/** Sleeps `delay` in slices, checking the hint after each; stops early when it turns true. */
+async function sleepUnlessHinted(
+  delay: number,
+  hint: LiveHint,
+  sliceMs: number,
+  options: Pick<PollOptions, 'deadline' | 'sleep' | 'clock'>,
+): Promise<'slept' | 'hinted' | 'deadline'> {
+  const until = options.clock.now() + delay;
+  for (;;) {
+    const left = until - options.clock.now();
+    if (left <= 0) return 'slept';
+    if (!(await options.deadline.sleep(options.sleep, Math.min(left, sliceMs)))) return 'deadline';
+    if (options.deadline.expired()) return 'deadline';
+    if (await hint()) return 'hinted';
   }
 }

@@ -17,6 +17,7 @@ export function createProvider(config: Config, deps: ExecuteDeps, budget: Budget
     budget,
     requestTimeoutMs: config.requestTimeoutMs,
     intervalMs: config.intervalMs,
+    redact: (text: string) => deps.secrets.redact(text),
   };
   switch (config.provider) {
     case 'render':

@@ -54,11 +54,8 @@ export async function locateDeploy(provider: Provider, options: LocateOptions): 
           : `${provider.label}: deploy of ${options.commit} queued; looking for it in the deploy list.`,
       );
     }
-    deploy ??= newestOfCommit(
-      deploys,
-      options.commit,
-      options.trigger ? newestCreatedAt(deploys) : undefined,
-    );
+    // A deploy this run queued (202) is not in the list read before the trigger: wait for it to appear.
+    if (!options.trigger) deploy = newestOfCommit(deploys, options.commit);
     deploy ??= await waitForAppearance(provider, service, deploys, options);
   }
   options.log(
@@ -70,6 +67,23 @@ export async function locateDeploy(provider: Provider, options: LocateOptions): 
       `${provider.label}: last known good deploy is ${lastKnownGood.id} (${lastKnownGood.status}).`,
     );
   return { service, deploy, lastKnownGood, deploys };
+}
+
+/**
+ * Deploys created after ours that take over from it: still on their way, live, or replaced in turn. A
+ * newer deploy that failed or was canceled leaves ours serving, so it does not count. Undefined when the
+ * provider gave ours no creation time, so "newer" cannot be told.
+ */
+export async function newerDeploys(provider: Provider, ours: Deploy): Promise<Deploy[] | undefined> {
+  if (ours.createdAt === undefined) return undefined;
+  const newer = await provider.listDeploys({ createdAfter: ours.createdAt });
+  return newer.filter(
+    (deploy) =>
+      deploy.id !== ours.id &&
+      deploy.phase !== 'failed' &&
+      deploy.phase !== 'canceled' &&
+      deploy.phase !== 'skipped',
+  );
 }
 
 /**
@@ -88,17 +102,8 @@ export function findLastKnownGood(deploys: readonly Deploy[], ours: Deploy): Dep
     .sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0))[0];
 }
 
-function newestOfCommit(
-  deploys: readonly Deploy[],
-  commit: string,
-  createdAfter?: number,
-): Deploy | undefined {
-  return deploys.find(
-    (deploy) =>
-      deploy.commit !== undefined &&
-      versionMatches(commit, deploy.commit) &&
-      (createdAfter === undefined || (deploy.createdAt ?? 0) > createdAfter),
-  );
+function newestOfCommit(deploys: readonly Deploy[], commit: string): Deploy | undefined {
+  return deploys.find((deploy) => deploy.commit !== undefined && versionMatches(commit, deploy.commit));
 }
 
 function newestCreatedAt(deploys: readonly Deploy[]): number | undefined {

@@ -8,6 +8,7 @@ import type {
   Deploy,
   DeployPhase,
   FailedStage,
+  LiveHint,
   Provider,
   RawEvidence,
   ServiceInfo,
@@ -39,19 +40,24 @@ export interface RenderOptions {
   requestTimeoutMs: number;
   /** The `interval` input: the first delay between status polls. */
   intervalMs: number;
+  /** Scrubs secrets from messages that quote Render's answers. */
+  redact: (text: string) => string;
 }
 
 type ApiClientDeps = ConstructorParameters<typeof ApiClient>[0];
+
+/** Which ID a 404 is about, when it is not the service. */
+type NotFound = 'deploy' | 'rollback-target';
 
 /** Events that say why a build or deploy ended. */
 const FAILURE_EVENTS = new Set(['build_ended', 'pre_deploy_ended', 'deploy_ended', 'server_failed']);
 
 /** Render's 11 deploy statuses and what each means for the run. */
-const PHASES: Record<string, { phase: DeployPhase; failedStage?: FailedStage }> = {
+const PHASES: Record<string, { phase: DeployPhase; failedStage?: FailedStage; deploying?: boolean }> = {
   created: { phase: 'pending' },
   queued: { phase: 'pending' },
   build_in_progress: { phase: 'pending' },
-  update_in_progress: { phase: 'pending' },
+  update_in_progress: { phase: 'pending', deploying: true },
   pre_deploy_in_progress: { phase: 'pending' },
   live: { phase: 'live' },
   build_failed: { phase: 'failed', failedStage: 'build' },
@@ -92,6 +98,7 @@ export class RenderProvider implements Provider {
       requestTimeoutMs: options.requestTimeoutMs,
       headers: { authorization: `Bearer ${options.token}` },
       retryDelayMs: Math.min(1000, options.intervalMs),
+      redact: options.redact,
     });
   }
 
@@ -101,10 +108,8 @@ export class RenderProvider implements Provider {
 
   async service(): Promise<ServiceInfo & { ownerId?: string }> {
     if (this.cachedService) return this.cachedService;
-    const body = (await this.call('GET', this.servicePath(), 'reading the service')) as Record<
-      string,
-      unknown
-    >;
+    const body = await this.call('GET', this.servicePath(), 'reading the service');
+    if (!isObject(body)) throw this.malformed('reading the service', 'a service object');
     const details = (body.serviceDetails ?? {}) as { url?: unknown };
     this.cachedService = {
       id: String(body.id ?? this.options.serviceId),
@@ -142,7 +147,13 @@ export class RenderProvider implements Provider {
       }
       if (items.length < PAGE_LIMIT) break;
       cursor = (items[items.length - 1] as { cursor?: string }).cursor;
-      if (!cursor) break;
+      if (!cursor) {
+        // A full page without a cursor would silently hide the rest of the list, ours perhaps among it.
+        throw new ProviderApiError(
+          'Render API: listing deploys returned a full page without a cursor for the next one; the list cannot be ' +
+            'read to the end. Pass `deploy-id` to name the deploy directly.',
+        );
+      }
       if (seenCursors.has(cursor) || page >= MAX_DEPLOY_PAGES) {
         throw new ProviderApiError(
           `Render API: listing deploys did not end (${seenCursors.has(cursor) ? 'the same cursor came back twice' : `more than ${MAX_DEPLOY_PAGES} pages`}); ` +
@@ -175,8 +186,15 @@ export class RenderProvider implements Provider {
     return body === undefined ? undefined : this.toDeploy(body as RenderDeploy);
   }
 
-  waitForDeploy(id: string, deadline: Deadline, onStatus: StatusListener): Promise<WaitForDeployResult> {
+  waitForDeploy(
+    id: string,
+    deadline: Deadline,
+    onStatus: StatusListener,
+    liveHint?: LiveHint,
+  ): Promise<WaitForDeployResult> {
     return pollUntilSettled(id, {
+      liveHint,
+      hintEveryMs: Math.min(this.options.intervalMs, 1000),
       getDeploy: (deployId) => this.getDeploy(deployId),
       pacing: providerPacing(this.options.intervalMs),
       deadline,
@@ -210,12 +228,13 @@ export class RenderProvider implements Provider {
   }
 
   describeRollback(target: Deploy): string {
-    return `POST ${this.url(`${this.servicePath()}/rollback`).href} {"deployId":"${target.id}"}`;
+    return `POST ${this.url(`${this.servicePath()}/rollback`).href} ${JSON.stringify({ deployId: target.id })}`;
   }
 
   async rollback(target: Deploy): Promise<Deploy> {
     const body = await this.call('POST', `${this.servicePath()}/rollback`, `rolling back to ${target.id}`, {
       body: { deployId: target.id },
+      notFound: 'rollback-target',
     });
     // Render answers 201 with the new deploy (trigger `rollback`); anything else breaks the contract.
     if (body === undefined) throw this.malformed('rolling back', 'the new deploy');
@@ -297,7 +316,10 @@ export class RenderProvider implements Provider {
       events.push({
         step: event.type.replace(/_ended$/, '').replace(/_/g, '-'),
         outcome,
-        detail: describeFailure(details.reason),
+        // server_failed carries the failure object itself as its reason.
+        detail: describeFailure(
+          event.type === 'server_failed' ? { failure: details.reason } : details.reason,
+        ),
         at: event.timestamp,
       });
     }
@@ -320,7 +342,7 @@ export class RenderProvider implements Provider {
     method: string,
     path: string,
     what: string,
-    options: { query?: URLSearchParams; body?: unknown; notFound?: 'deploy' } = {},
+    options: { query?: URLSearchParams; body?: unknown; notFound?: NotFound } = {},
   ): Promise<unknown> {
     const response = await this.api.send({
       method,
@@ -331,10 +353,11 @@ export class RenderProvider implements Provider {
     return this.check(response, what, options);
   }
 
-  private check(response: HttpResponse, what: string, options: { notFound?: 'deploy' }): unknown {
+  private check(response: HttpResponse, what: string, options: { notFound?: NotFound }): unknown {
     const { status } = response;
     if (status >= 200 && status < 300) return this.api.json(response, what);
-    const said = providerMessage(response);
+    const raw = providerMessage(response);
+    const said = raw === undefined ? undefined : this.options.redact(raw);
     const quoted = said ? ` (Render says: "${said}")` : '';
     if (status === 401) {
       throw new ProviderConfigError(
@@ -346,6 +369,13 @@ export class RenderProvider implements Provider {
       throw new ProviderConfigError(
         `Render refused the API key in input \`api-token\` access to service ${this.options.serviceId} (403 while ${what})${quoted}. ` +
           'Fix: use an API key of a member of the workspace that owns the service.',
+      );
+    }
+    if (status === 404 && options.notFound === 'rollback-target') {
+      throw new ProviderApiError(
+        `Render answered 404 while ${what}${quoted}: the target deploy is unknown to Render or cannot be rolled back to.`,
+        404,
+        said,
       );
     }
     if (status === 404 && options.notFound === 'deploy') {
@@ -383,6 +413,7 @@ export class RenderProvider implements Provider {
       finishedAt: parseTime(raw.finishedAt),
       canRollbackTo: status === 'live' || status === 'deactivated',
       trigger: raw.trigger,
+      deploying: mapped.deploying,
     };
   }
 
@@ -391,6 +422,10 @@ export class RenderProvider implements Provider {
       `Render API: ${what} returned something other than ${expected}; check \`api-url\`.`,
     );
   }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function parseTime(value: string | undefined): number | undefined {

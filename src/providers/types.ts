@@ -44,6 +44,8 @@ export interface Deploy {
   trigger?: string;
   /** Railway `SLEEPING`: live but scaled to zero, so the first probe needs warm-up time. */
   sleeping?: boolean;
+  /** The new release is starting (Render `update_in_progress`): the service may serve it any moment. */
+  deploying?: boolean;
 }
 
 /** The service under test. */
@@ -67,6 +69,13 @@ export interface RawEvidence {
 /** Called at every status change while waiting, so the log shows progress. */
 export type StatusListener = (deploy: Deploy, previousStatus: string | undefined) => void;
 
+/**
+ * A cheap sign, from the service itself, that the deploy may be live now (it reports the expected
+ * version). Checked between provider polls while the release is starting, so going live is noticed
+ * within about a second without spending the provider's request budget.
+ */
+export type LiveHint = () => Promise<boolean>;
+
 /** How waiting for a deploy ended. */
 export type WaitForDeployResult =
   { settled: true; deploy: Deploy } | { settled: false; deploy: Deploy; reason: 'timeout' };
@@ -85,8 +94,16 @@ export interface Provider {
   listDeploys(options?: { createdAfter?: number }): Promise<Deploy[]>;
   /** Triggers a deploy of `commit`. Undefined when the provider queued it without saying which deploy. */
   triggerDeploy(commit: string): Promise<Deploy | undefined>;
-  /** Waits until the deploy leaves `pending` (or the deadline passes), reporting each status change. */
-  waitForDeploy(id: string, deadline: Deadline, onStatus: StatusListener): Promise<WaitForDeployResult>;
+  /**
+   * Waits until the deploy leaves `pending` (or the deadline passes), reporting each status change. A
+   * `liveHint` that turns true while the release is starting makes the next poll come at once.
+   */
+  waitForDeploy(
+    id: string,
+    deadline: Deadline,
+    onStatus: StatusListener,
+    liveHint?: LiveHint,
+  ): Promise<WaitForDeployResult>;
   /** Logs and events that explain what happened to `deploy`, capped. Never throws: failures become notes. */
   evidence(deploy: Deploy, stage: FailedStage): Promise<RawEvidence>;
   /** The exact API call a rollback to `target` sends, for `dry-run` and for the human on call. */
