@@ -8,7 +8,7 @@ const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/;
  */
 export function parseDuration(text: string): number | undefined {
   const compact = text.trim();
-  if (!DURATION.test(compact)) return undefined;
+  if (!isDurationText(compact)) return undefined;
   let total = 0;
   for (const [, amount, unit] of compact.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) {
     total += Number(amount) * (UNIT_MS[unit ?? ''] ?? 0);
@@ -16,9 +16,18 @@ export function parseDuration(text: string): number | undefined {
   return Number.isFinite(total) ? Math.round(total) : undefined;
 }
 
+/**
+ * Whether `text` is written as a duration, whatever its size: `parseDuration` returns undefined for such
+ * text only when it is too large to represent (`999…9h`), which deserves its own message.
+ */
+export function isDurationText(text: string): boolean {
+  return DURATION.test(text.trim());
+}
+
 /** Formats milliseconds for people: "850ms", "42s", "3m05s", "1h02m". */
 export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
+  // Rounded first: 999.6 is "1s", not "1000ms".
+  if (Math.round(ms) < 1000) return `${Math.round(ms)}ms`;
   const seconds = Math.round(ms / 1000);
   if (seconds < 60) return `${seconds}s`;
   const minutes = Math.floor(seconds / 60);

@@ -20,8 +20,14 @@ export class SecretRegistry {
     if (trimmed.length < MIN_SECRET_LENGTH || this.values.has(trimmed)) return;
     this.values.add(trimmed);
     this.maskInLog(trimmed);
-    // A URL-encoded copy turns up in query strings and redirects.
-    const encoded = encodeURIComponent(trimmed);
+    // A URL-encoded copy turns up in query strings and redirects. A value with an unpaired surrogate
+    // (a hostile service can return one) has no URL encoding, so it cannot turn up in a URL either.
+    let encoded: string;
+    try {
+      encoded = encodeURIComponent(trimmed);
+    } catch {
+      return;
+    }
     if (encoded !== trimmed) {
       this.values.add(encoded);
       this.maskInLog(encoded);

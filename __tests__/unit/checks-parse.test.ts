@@ -1,6 +1,8 @@
 import { describe, it, expect } from '@jest/globals';
 import { readFileSync } from 'node:fs';
+import type { ErrorObject } from 'ajv/dist/2020.js';
 import { DEFAULT_CONCURRENCY, parseChecksFile } from '../../src/checks/parse.js';
+import { explainSchemaErrors } from '../../src/checks/schema-problems.js';
 import { Template } from '../../src/checks/template.js';
 import type { ChecksFile, RequestSpec } from '../../src/checks/types.js';
 import type { ConfigProblem } from '../../src/errors.js';
@@ -687,5 +689,164 @@ describe('compiled templates', () => {
         captured: {},
       }),
     ).toBe('/x/N');
+  });
+});
+
+describe('fuzzing regressions', () => {
+  it('reports a recursive YAML alias with its anchor and line instead of crashing', () => {
+    for (const [text, anchor, line] of [
+      ['checks: &a [*a]', 'a', 1],
+      ['canary: &a { write: *a }', 'a', 1],
+      ['&m { <<: *m }', 'm', 1],
+      ['checks:\n  - &a { name: x, request: POST /, json: [*a] }', 'a', 2],
+      ['checks:\n  - name: x\n    request: GET /\n    expect: { schema: &s { items: *s } }', 's', 4],
+    ] as const) {
+      const problem = onlyProblem(text);
+      expect(problem.problem).toBe(
+        `.github/checks.yml, line ${line}: the checks file uses a recursive YAML alias (&${anchor} … *${anchor}): *${anchor} sits inside the value anchored as &${anchor}, so that value would contain itself without end`,
+      );
+      expect(problem.fix).toContain(`Anchor (&${anchor})`);
+    }
+    // An alias after its anchor's value, even inside a later sibling, is fine.
+    parseOk(
+      'checks:\n  - { name: a, request: POST /, json: &j { a: [1] } }\n  - { name: b, request: POST /, json: { x: *j, y: [*j] } }\n',
+    );
+  });
+
+  it('says "nested too deeply" for nesting beyond the limit, in the text or through aliases', () => {
+    const deepText = `checks:\n  - name: a\n    request: POST /\n    json: ${'['.repeat(20_000)}1${']'.repeat(20_000)}\n`;
+    expect(onlyProblem(deepText).problem).toMatch(
+      /^\.github\/checks\.yml, line 4: the checks file is nested too deeply to read$/,
+    );
+    // 3 × 400 levels, each within what yaml reads, nest 1200 deep once the aliases are resolved.
+    const chain = [0, 1, 2]
+      .map((i) => `      l${i}: &l${i} ${'['.repeat(400)}${i === 0 ? '1' : `*l${i - 1}`}${']'.repeat(400)}\n`)
+      .join('');
+    const problem = onlyProblem(`checks:\n  - name: a\n    request: POST /\n    json:\n${chain}`);
+    expect(problem.problem).toMatch(
+      /^\.github\/checks\.yml, line \d+: checks\[0\]\.json\.l2\[0\]\[0\] holds lists and mappings nested more than 1000 levels deep$/,
+    );
+    // Two of them (800 levels) are fine.
+    parseOk(
+      `checks:\n  - name: a\n    request: POST /\n    json:\n${chain.split('\n').slice(0, 2).join('\n')}\n`,
+    );
+  });
+
+  it('refuses an inline expect.schema too deep to compile, with a clear message', () => {
+    const schema = (depth: number): string => `${'{items: '.repeat(depth)}{}${'}'.repeat(depth)}`;
+    expect(onlyProblem(requestCheck(`    expect:\n      schema: ${schema(250)}\n`)).problem).toContain(
+      'checks[0].expect.schema is nested more than 200 levels deep, too deep to compile',
+    );
+    parseOk(requestCheck(`    expect:\n      schema: ${schema(199)}\n`));
+  });
+
+  it('parses 600 KB of unclosed "{{" in a request target in linear time', () => {
+    const text = `checks:\n  - name: a\n    request: ${JSON.stringify(`GET /${'{{'.repeat(300_000)}`)}\n`;
+    const started = performance.now();
+    const problem = onlyProblem(text);
+    expect(performance.now() - started).toBeLessThan(750);
+    expect(problem.problem).toContain('checks[0].request has a malformed placeholder: "{{" at "{{{{');
+  });
+
+  it('checks spaces in a request target outside placeholders only, after the placeholders compile', () => {
+    expect(onlyProblem('checks:\n  - { name: a, request: "GET /a b{{ run.id }}" }').problem).toContain(
+      'has a space in its target',
+    );
+    expect(onlyProblem('checks:\n  - { name: a, request: "GET /a b{{ x" }').problem).toContain(
+      'has a malformed placeholder',
+    );
+    parseOk('checks:\n  - { name: a, request: "GET /a/{{\\trun.id\\t}}" }');
+  });
+
+  it('refuses header names and literal values the HTTP client cannot send', () => {
+    const problems = problemsOf(
+      requestCheck(
+        '    headers:\n      Transfer-Encoding: chunked\n      EXPECT: 100-continue\n      X-Euro: "\\u20ac {{ run.id }}"\n      X-Ok: "caf\\u00e9"\n',
+      ),
+    );
+    expect(problems.map((p) => [p.problem.split(': ').slice(1).join(': '), p.value])).toEqual([
+      [
+        'checks[0].headers sets Transfer-Encoding, which the HTTP client cannot send (the HTTP client frames request bodies itself)',
+        'Transfer-Encoding',
+      ],
+      [
+        'checks[0].headers sets EXPECT, which the HTTP client cannot send (the HTTP client does not support Expect (100-continue))',
+        'EXPECT',
+      ],
+      [
+        'checks[0].headers.X-Euro has a character outside Latin-1 (U+20AC), which HTTP headers cannot carry',
+        '\u20ac {{ run.id }}',
+      ],
+    ]);
+  });
+
+  it('refuses an env value in a header that no header can carry, without quoting the value', () => {
+    const result = parseChecksFile(
+      requestCheck('    headers: { Authorization: "Bearer {{ env.TOKEN }}" }\n'),
+      { ...options, env: { TOKEN: 's3cret-token\n' } },
+    );
+    expect(result.problems).toHaveLength(1);
+    expect(result.problems[0]?.problem).toContain(
+      'checks[0].headers.Authorization uses {{ env.TOKEN }}, whose value has a line break (U+000A), which HTTP headers cannot carry',
+    );
+    expect(result.problems[0]?.fix).toContain('trailing newline');
+    expect(JSON.stringify(result.problems)).not.toContain('s3cret-token');
+  });
+
+  it('keeps "__proto__" keys in json bodies and expectations, and refuses __proto__ as a capture name', () => {
+    const file = parseOk(
+      requestCheck(
+        '    json: { "__proto__": { x: 1 }, b: 2 }\n    expect: { json: { /a: { "__proto__": 1 } } }\n',
+      ),
+    );
+    const check = file.checks[0];
+    if (check?.kind !== 'request' || check.request.body?.kind !== 'json') throw new Error('kind');
+    expect(Object.keys(check.request.body.value as object)).toEqual(['__proto__', 'b']);
+    const problem = onlyProblem(
+      'checks:\n  - name: a\n    steps:\n      - { request: GET /, capture: { __proto__: /id } }\n',
+    );
+    expect(problem.problem).toContain('checks[0].steps[0].capture has an invalid name "__proto__"');
+    expect(problem.fix).toContain('so is __proto__');
+    // constructor works like any other name (captured values are looked up as own properties).
+    parseOk(
+      'checks:\n  - name: a\n    steps:\n      - { request: GET /, capture: { constructor: /id } }\n      - { request: "GET /{{ constructor }}" }\n',
+    );
+  });
+
+  it('treats {{ env.toString }} and other inherited names as unset', () => {
+    const result = parseChecksFile('checks:\n  - { name: a, request: "GET /{{ env.toString }}" }\n', {
+      ...options,
+      env: process.env,
+    });
+    expect(result.problems.map((p) => p.problem)).toEqual([
+      '.github/checks.yml, line 2: checks[0].request uses {{ env.toString }}, but toString is not set in the environment',
+    ]);
+  });
+
+  it('says a command timeout is too large to represent rather than not longer than zero', () => {
+    const problem = onlyProblem(`checks:\n  - { name: a, run: "true", timeout: ${'9'.repeat(400)}h }\n`);
+    expect(problem.problem).toContain('checks[0].timeout is too large to represent as a duration');
+    expect(onlyProblem('checks:\n  - { name: a, run: "true", timeout: 0s }\n').problem).toContain(
+      'checks[0].timeout must be longer than zero',
+    );
+  });
+});
+
+describe('explainSchemaErrors with a value that contains itself', () => {
+  it('shows a placeholder instead of throwing on JSON.stringify', () => {
+    // parseChecksFile refuses recursive aliases first; this guards the message code on its own.
+    const loop: unknown[] = [];
+    loop.push(loop);
+    const error = {
+      keyword: 'type',
+      instancePath: '/checks/0',
+      schemaPath: '#/$defs/check/type',
+      params: { type: 'object' },
+      data: loop,
+      parentSchema: { type: 'object' },
+      schema: 'object',
+    } as ErrorObject;
+    const [issue] = explainSchemaErrors([error], { checks: [loop] }, {});
+    expect(issue).toMatchObject({ path: ['checks', 0], value: '(a value that contains itself)' });
   });
 });

@@ -582,3 +582,55 @@ describe('concurrency', () => {
     expect(server.requests.map((r) => r.url)).toEqual(['/1', '/2', '/3']);
   });
 });
+
+describe('captured values that cannot be sent (fuzzing regressions)', () => {
+  it('fails the step for a captured value with a lone surrogate instead of throwing URIError', async () => {
+    const server = await startServer((req, res) => {
+      if (req.url === '/login') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"id":"\\ud800-captured"}');
+        return;
+      }
+      send(res, 200, {});
+    });
+    const { ctx } = context(server.base);
+    const [row] = await runChecks(
+      parse(`
+checks:
+  - name: flow
+    steps:
+      - { request: POST /login, capture: { id: /id } }
+      - { request: "GET /notes/{{ id }}" }
+`),
+      ctx,
+    );
+    expect(row?.passed).toBe(false);
+    expect(row?.failure).toBe(
+      'GET /notes/{{ id }}: not sent, a captured value is not well-formed Unicode (it holds an unpaired surrogate), so it cannot be put in a URL',
+    );
+    expect(server.requests.map((r) => r.url)).toEqual(['/login']);
+    expect(ctx.secrets.redact('x \ud800-captured y')).toBe('x *** y');
+  });
+
+  it('fails the step for a captured value a header cannot carry, naming the header, not a network error', async () => {
+    const server = await startServer((req, res) =>
+      req.url === '/login' ? send(res, 200, { token: 'tok-123\nInjected: yes' }) : send(res, 200, {}),
+    );
+    const { ctx } = context(server.base);
+    const [row] = await runChecks(
+      parse(`
+checks:
+  - name: flow
+    steps:
+      - { request: POST /login, capture: { token: /token } }
+      - { request: GET /me, headers: { Authorization: "Bearer {{ token }}" } }
+`),
+      ctx,
+    );
+    expect(row?.passed).toBe(false);
+    expect(row?.failure).toBe(
+      'GET /me: not sent, header Authorization would contain a line break (U+000A), which HTTP headers cannot carry (its value comes from {{ token }})',
+    );
+    expect(server.requests.map((r) => r.url)).toEqual(['/login']);
+  });
+});

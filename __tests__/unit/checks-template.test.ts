@@ -111,6 +111,27 @@ describe('Template', () => {
     it('does not read inherited properties as captured values', () => {
       expect(() => compile('{{ constructor }}').render(scope())).toThrow(UnboundVariableError);
     });
+
+    it('does not read inherited properties as env values (env.toString is unset)', () => {
+      // process.env inherits toString, constructor, ...: they used to render a function's source.
+      for (const name of ['toString', 'constructor', 'hasOwnProperty', '__proto__']) {
+        const template = compile(`{{ env.${name} }}`);
+        expect(template.unbound({ env: process.env, captured: new Set() })).toEqual([
+          { ref: expect.objectContaining({ scope: 'env', name }), reason: 'env-unset' },
+        ]);
+        expect(() => template.render(scope({}, process.env))).toThrow(UnboundVariableError);
+      }
+    });
+  });
+});
+
+describe('Template.compile in linear time', () => {
+  it('rejects a long run of unclosed "{{" quickly, and lists the text outside placeholders', () => {
+    const started = performance.now();
+    expect(compileError('{{'.repeat(300_000))).toContain('is never closed');
+    expect(compile('{{ run.id }}'.repeat(50_000)).references()).toHaveLength(50_000);
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(compile('/a/{{ id }}/b c{{ run.id }}').literals()).toEqual(['/a/', '/b c']);
   });
 });
 
@@ -148,6 +169,16 @@ describe('JSON templates', () => {
     expect(compiled.errors).toEqual([
       { path: ['list', 0, 'text'], source: 'hi {{ name', error: expect.stringContaining('never closed') },
     ]);
+  });
+
+  it('keeps a "__proto__" key as a key, compiled and rendered', () => {
+    // out[key] = value set the prototype instead, and the key vanished from the request body.
+    const value = JSON.parse('{"__proto__": {"x": "{{ run.id }}"}, "b": 2}') as unknown;
+    const compiled = compileJsonTemplate(value);
+    expect(compiled.strings.map(({ path }) => path)).toEqual([['__proto__', 'x']]);
+    const rendered = renderJsonTemplate(compiled.template, scope());
+    expect(JSON.stringify(rendered)).toBe('{"__proto__":{"x":"123"},"b":2}');
+    expect(Object.getPrototypeOf(rendered)).toBe(Object.prototype);
   });
 
   it('renders scalars at the top level', () => {

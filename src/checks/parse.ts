@@ -1,12 +1,14 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import {
   isAlias,
+  isCollection,
   isMap,
   isPair,
   isScalar,
   isSeq,
   LineCounter,
   parseDocument,
+  type Alias,
   type Document,
   type Node,
 } from 'yaml';
@@ -16,6 +18,7 @@ import { isJsonPointer } from '../json-pointer.js';
 import { parseDuration } from '../duration.js';
 import { compileSchema } from '../json-schema.js';
 import { compileHeaderExpectation, compileRegex } from './expect.js';
+import { clientManagedHeader, unsendableHeaderCharacter } from './request.js';
 import { explainSchemaErrors } from './schema-problems.js';
 import {
   compileJsonTemplate,
@@ -49,6 +52,16 @@ const REQUEST_LINE_FIX =
 const QUOTE_TEMPLATES_FIX =
   'Quote strings that start with {{ or that contain {{ }} inside a { } mapping: ' +
   'in YAML a bare "{" opens a mapping. Example: read: { request: "GET /api/notes/{{ id }}" }.';
+
+const PLACEHOLDER_FIX = 'Write variables as {{ name }}, {{ env.NAME }} or {{ run.id }}.';
+/**
+ * Deepest nesting of lists and mappings a checks file may have. Real files need a handful of levels; the
+ * limit keeps every recursive step after parsing (templates, rendering, comparing) far from the stack's.
+ */
+export const MAX_NESTING = 1000;
+/** Deepest nesting of an inline expect.schema: ajv compiles a schema recursively, with bigger frames. */
+const MAX_SCHEMA_NESTING = 200;
+const NESTING_FIX = `Flatten it: lists and mappings nested more than ${MAX_NESTING} levels deep are not supported.`;
 
 /** Where captured variables come from, for messages about a variable nobody captured. */
 type CaptureOrigin = 'request-check' | 'step' | 'canary-write' | 'canary';
@@ -92,19 +105,50 @@ export function parseChecksFile(
   reporter.attach(doc, lineCounter);
   const syntaxError = doc.errors[0];
   if (syntaxError) {
+    if (syntaxError.code === 'RESOURCE_EXHAUSTION') {
+      // yaml composes nodes recursively and reports running out of stack as this error.
+      reporter.at(syntaxError.pos[0], 'the checks file is nested too deeply to read', NESTING_FIX);
+      return { problems: reporter.problems };
+    }
     // Later YAML errors are almost always echoes of the first one.
     reporter.syntax(syntaxError.message.split('\n')[0] ?? syntaxError.message, syntaxError.linePos?.[0]);
+    return { problems: reporter.problems };
+  }
+  const recursive = recursiveAlias(doc);
+  if (recursive) {
+    const name = recursive.source;
+    reporter.at(
+      recursive.range?.[0] ?? 0,
+      `the checks file uses a recursive YAML alias (&${name} … *${name}): *${name} sits inside the value anchored as &${name}, so that value would contain itself without end`,
+      `Anchor (&${name}) only a value that does not contain its own alias; write the inner value out instead.`,
+    );
     return { problems: reporter.problems };
   }
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: 100 });
   } catch (error) {
+    if (error instanceof RangeError) {
+      // Out of stack: aliases can nest values deeper than the text does.
+      reporter.add([], 'is nested too deeply to read', '', NESTING_FIX);
+    } else {
+      reporter.add(
+        [],
+        `cannot be read: ${(error as Error).message}`,
+        '',
+        'Simplify the YAML anchors and aliases.',
+      );
+    }
+    return { problems: reporter.problems };
+  }
+  const deep = nestedDeeperThan(data, MAX_NESTING);
+  if (deep) {
+    // The full path would be a thousand segments long; its start says where.
     reporter.add(
-      [],
-      `cannot be read: ${(error as Error).message}`,
+      deep.slice(0, 6),
+      `holds lists and mappings nested more than ${MAX_NESTING} levels deep`,
       '',
-      'Simplify the YAML anchors and aliases.',
+      NESTING_FIX,
     );
     return { problems: reporter.problems };
   }
@@ -182,7 +226,17 @@ class FileBuilder {
     if (raw.run !== undefined) {
       if (raw.timeout === undefined) return { kind: 'command', name: raw.name, command: raw.run };
       const timeoutMs = parseDuration(raw.timeout);
-      if (!timeoutMs) {
+      if (timeoutMs === undefined) {
+        // The schema checked the form, so only a number too large to represent is left.
+        this.reporter.add(
+          [...path, 'timeout'],
+          'is too large to represent as a duration',
+          raw.timeout,
+          'Give the command a realistic time, e.g. 2m or 1h; the overall timeout bounds it in any case.',
+        );
+        return undefined;
+      }
+      if (timeoutMs === 0) {
         this.reporter.add(
           [...path, 'timeout'],
           'must be longer than zero',
@@ -233,11 +287,33 @@ class FileBuilder {
       this.jsonTemplate(value, at, available, origin);
 
     const line = this.requestLine(raw.request, [...path, 'request']);
-    const target = line ? template(line.target, [...path, 'request'], raw.request) : undefined;
+    const target =
+      line && this.checkReferences(line.target, raw.request, [...path, 'request'], available, origin)
+        ? line.target
+        : undefined;
     const headers: Record<string, Template> = {};
     for (const [name, value] of Object.entries(raw.headers ?? {})) {
+      const managed = clientManagedHeader(name);
+      if (managed) {
+        this.reporter.add(
+          [...path, 'headers'],
+          `sets ${name}, which the HTTP client cannot send (${managed})`,
+          name,
+          `Remove the ${name} header.`,
+          name,
+        );
+        continue;
+      }
       const compiled = template(value, [...path, 'headers', name]);
-      if (compiled) headers[name] = compiled;
+      if (compiled && this.sendableHeader(compiled, [...path, 'headers', name], available)) {
+        // An own property even for a header named "__proto__", which assignment would drop.
+        Object.defineProperty(headers, name, {
+          value: compiled,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      }
     }
     let body: RequestSpec['body'];
     if (raw.json !== undefined) {
@@ -271,7 +347,41 @@ class FileBuilder {
     };
   }
 
-  private requestLine(text: string, path: JsonPath): { method: string; target: string } | undefined {
+  /**
+   * Whether a header's literal text and the env values it uses are characters HTTP headers can carry;
+   * captured values are checked when the request is built.
+   */
+  private sendableHeader(template: Template, path: JsonPath, available: AvailableVariables): boolean {
+    for (const literal of template.literals()) {
+      const bad = unsendableHeaderCharacter(literal);
+      if (bad) {
+        this.reporter.add(
+          path,
+          `has ${bad}, which HTTP headers cannot carry`,
+          template.source,
+          'Header values take printable ASCII, tabs and Latin-1 characters only; percent-encode or base64-encode anything else.',
+        );
+        return false;
+      }
+    }
+    for (const ref of template.references()) {
+      if (ref.scope !== 'env' || !Object.hasOwn(available.env, ref.name)) continue;
+      const bad = unsendableHeaderCharacter(available.env[ref.name] ?? '');
+      if (bad) {
+        // The env value is not quoted: it is usually a secret.
+        this.reporter.add(
+          path,
+          `uses {{ ${ref.expression} }}, whose value has ${bad}, which HTTP headers cannot carry`,
+          template.source,
+          `Fix the value of ${ref.name} in the env: of the Deploy Sentinel step; a secret saved with a trailing newline is a common cause.`,
+        );
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private requestLine(text: string, path: JsonPath): { method: string; target: Template } | undefined {
     const trimmed = text.trim();
     const split = /^([A-Za-z]+)\s+(\S.*)$/.exec(trimmed);
     const method = split?.[1]?.toUpperCase() ?? 'GET';
@@ -289,8 +399,14 @@ class FileBuilder {
       );
       return undefined;
     }
+    // Compiled first (in linear time), so the check below only looks at text outside placeholders.
+    const compiled = Template.compile(target);
+    if ('error' in compiled) {
+      this.reporter.add(path, `has a malformed placeholder: ${compiled.error}`, text, PLACEHOLDER_FIX);
+      return undefined;
+    }
     // A space outside {{ }} is usually "GET /path HTTP/1.1" pasted from a raw request.
-    if (/\s/.test(target.replace(/\{\{.*?\}\}/g, ''))) {
+    if (compiled.template.literals().some((literal) => /\s/.test(literal))) {
       this.reporter.add(
         path,
         'has a space in its target',
@@ -299,7 +415,7 @@ class FileBuilder {
       );
       return undefined;
     }
-    return { method, target };
+    return { method, target: compiled.template };
   }
 
   private expectation(
@@ -352,7 +468,14 @@ class FileBuilder {
       const compiled = json(value, [...path, 'json', pointer]);
       if (compiled !== undefined) expectation.json.push({ pointer, value: compiled });
     }
-    if (raw.schema !== undefined) {
+    if (raw.schema !== undefined && nestedDeeperThan(raw.schema, MAX_SCHEMA_NESTING)) {
+      this.reporter.add(
+        [...path, 'schema'],
+        `is nested more than ${MAX_SCHEMA_NESTING} levels deep, too deep to compile`,
+        '',
+        'Flatten the schema, e.g. move repeated parts to $defs and refer to them with $ref.',
+      );
+    } else if (raw.schema !== undefined) {
       const compiled = compileSchema(raw.schema);
       if ('error' in compiled) {
         this.reporter.add(
@@ -378,12 +501,7 @@ class FileBuilder {
   ): Template | undefined {
     const compiled = Template.compile(source);
     if ('error' in compiled) {
-      this.reporter.add(
-        path,
-        `has a malformed placeholder: ${compiled.error}`,
-        shown,
-        'Write variables as {{ name }}, {{ env.NAME }} or {{ run.id }}.',
-      );
+      this.reporter.add(path, `has a malformed placeholder: ${compiled.error}`, shown, PLACEHOLDER_FIX);
       return undefined;
     }
     return this.checkReferences(compiled.template, shown, path, available, origin)
@@ -403,7 +521,7 @@ class FileBuilder {
         [...path, ...error.path],
         `has a malformed placeholder: ${error.error}`,
         error.source,
-        'Write variables as {{ name }}, {{ env.NAME }} or {{ run.id }}.',
+        PLACEHOLDER_FIX,
       );
     }
     let ok = compiled.errors.length === 0;
@@ -535,6 +653,13 @@ class ProblemReporter {
     );
   }
 
+  /** A problem with the document as a whole, found at `offset`; the value is the text of that line. */
+  at(offset: number, problem: string, fix: string): void {
+    const position = this.lineCounter?.linePos(offset);
+    const lineText = position ? (this.text.split('\n', position.line)[position.line - 1] ?? '').trim() : '';
+    this.push(position && { line: position.line }, problem, lineText, fix);
+  }
+
   syntax(message: string, position: { line: number; col: number } | undefined): void {
     const lineText = position ? (this.text.split('\n')[position.line - 1] ?? '').trim() : '';
     const fix = lineText.includes('{{')
@@ -603,6 +728,66 @@ function describePath(path: JsonPath): string {
     else out += `[${JSON.stringify(segment)}]`;
   }
   return out === '' ? 'the checks file' : out;
+}
+
+/**
+ * The first alias that sits inside the value it refers to (`&a [*a]`), which would make the document
+ * infinite. Walks the syntax tree without recursion, in document order, so an alias refers to the last
+ * anchor of its name before it, as in YAML.
+ */
+function recursiveAlias(doc: Document): Alias | undefined {
+  const anchors = new Map<string, Node>();
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isAlias(node)) {
+      const range = anchors.get(node.source)?.range;
+      const start = node.range?.[0];
+      if (range && start !== undefined && start >= range[0] && start < range[2]) return node;
+    } else if (isPair(node)) {
+      stack.push(node.value, node.key);
+    } else if (isScalar(node) || isCollection(node)) {
+      if (node.anchor) anchors.set(node.anchor, node);
+      if (isCollection(node)) for (let i = node.items.length - 1; i >= 0; i--) stack.push(node.items[i]);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The path of the first list or mapping in `value` nested more than `limit` levels deep, or undefined.
+ * Iterative, so depth itself cannot overflow the stack; values shared through aliases are walked again
+ * only when reached at a greater depth, and a cycle ends at the limit.
+ */
+export function nestedDeeperThan(value: unknown, limit: number): JsonPath | undefined {
+  interface Entry {
+    node: unknown;
+    depth: number;
+    key?: string | number;
+    parent?: Entry;
+  }
+  const reached = new Map<object, number>();
+  const stack: Entry[] = [{ node: value, depth: 0 }];
+  for (let entry = stack.pop(); entry !== undefined; entry = stack.pop()) {
+    const { node, depth } = entry;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth >= limit) {
+      const path: JsonPath = [];
+      for (let at: Entry | undefined = entry; at?.key !== undefined; at = at.parent) path.unshift(at.key);
+      return path;
+    }
+    if ((reached.get(node) ?? -1) >= depth) continue;
+    reached.set(node, depth);
+    if (Array.isArray(node)) {
+      node.forEach((child: unknown, index) =>
+        stack.push({ node: child, depth: depth + 1, key: index, parent: entry }),
+      );
+    } else {
+      for (const [key, child] of Object.entries(node))
+        stack.push({ node: child, depth: depth + 1, key, parent: entry });
+    }
+  }
+  return undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -36,7 +36,8 @@ export async function performRequest(
   try {
     // A URL shows up in labels and failures: env values in it are treated as secrets.
     for (const ref of spec.target.references())
-      if (ref.scope === 'env') ctx.secrets.add(ctx.vars.env[ref.name]);
+      if (ref.scope === 'env' && Object.hasOwn(ctx.vars.env, ref.name))
+        ctx.secrets.add(ctx.vars.env[ref.name]);
     target = spec.target.render(scope, encodeCapturedSegment);
     headers = mergeHeaders(ctx.headers, spec, scope);
     body = renderBody(spec, scope);
@@ -123,12 +124,17 @@ export async function performRequest(
   };
 }
 
-/** A captured value that would change the path it is inserted into, whatever the encoding. */
+/**
+ * A rendered request that must not be sent: a captured value that would change the path it is inserted
+ * into, or a header value the HTTP client cannot send. The step fails with this message; it is not a
+ * network error.
+ */
 class UnsafeCaptureError extends Error {}
 
 /**
  * Percent-encodes a service-supplied value for a URL, so a captured `//other.host/x` cannot change the
- * origin. `.` and `..` stay dot segments even when encoded (URL parsers decode %2E), so they are refused.
+ * origin. `.` and `..` stay dot segments even when encoded (URL parsers decode %2E), so they are refused;
+ * so is a value with an unpaired UTF-16 surrogate, which has no URL encoding.
  */
 function encodeCapturedSegment(value: string): string {
   if (value === '.' || value === '..') {
@@ -136,7 +142,52 @@ function encodeCapturedSegment(value: string): string {
       `a captured value is ${JSON.stringify(value)}, which would change the request path`,
     );
   }
-  return encodeURIComponent(value);
+  try {
+    return encodeURIComponent(value);
+  } catch {
+    throw new UnsafeCaptureError(
+      'a captured value is not well-formed Unicode (it holds an unpaired surrogate), so it cannot be put in a URL',
+    );
+  }
+}
+
+/**
+ * Header names the HTTP client (undici) refuses from a caller, or sets itself from each request's body: a
+ * request carrying one could not be sent as written, so the name is a configuration problem.
+ */
+const CLIENT_MANAGED_HEADERS: ReadonlyMap<string, string> = new Map([
+  ['connection', 'the HTTP client manages connections itself'],
+  ['keep-alive', 'the HTTP client manages connections itself'],
+  ['transfer-encoding', 'the HTTP client frames request bodies itself'],
+  ['content-length', 'the HTTP client computes it from each request body'],
+  ['expect', 'the HTTP client does not support Expect (100-continue)'],
+  ['upgrade', 'the HTTP client does not switch protocols'],
+]);
+
+/** Why the HTTP client cannot send a header of this name, or undefined when it can. */
+export function clientManagedHeader(name: string): string | undefined {
+  return CLIENT_MANAGED_HEADERS.get(name.toLowerCase());
+}
+
+/**
+ * The first character of `value` that HTTP header values cannot carry (undici accepts tab, printable
+ * ASCII and Latin-1 only), described without quoting the value, which may be a secret; undefined when
+ * every character can be sent.
+ */
+export function unsendableHeaderCharacter(value: string): string | undefined {
+  const index = value.search(/[^\t\x20-\x7e\x80-\xff]/);
+  if (index === -1) return undefined;
+  const code = value.codePointAt(index) ?? 0;
+  const hex = `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+  const kind =
+    code === 0x0a || code === 0x0d
+      ? 'a line break'
+      : code < 0x20 || code === 0x7f
+        ? 'a control character'
+        : code >= 0xd800 && code <= 0xdfff
+          ? 'an unpaired surrogate'
+          : 'a character outside Latin-1';
+  return `${kind} (${hex})`;
 }
 
 /** `METHOD target` with what can be rendered; a placeholder without a value stays as written. */
@@ -166,9 +217,25 @@ function mergeHeaders(
     for (const existing of Object.keys(headers)) {
       if (existing.toLowerCase() === name.toLowerCase()) delete headers[existing];
     }
-    headers[name] = value;
+    // An own property even for a header named "__proto__", which assignment would drop.
+    Object.defineProperty(headers, name, { value, enumerable: true, writable: true, configurable: true });
   };
-  for (const [name, template] of Object.entries(spec.headers)) replace(name, template.render(scope));
+  for (const [name, template] of Object.entries(spec.headers)) {
+    const value = template.render(scope);
+    // The checks file's literal text and env values were checked when it was parsed: what is left is a
+    // captured value. Sending it would fail in the HTTP client, which reads like a network error.
+    const bad = unsendableHeaderCharacter(value);
+    if (bad) {
+      const from = template
+        .references()
+        .map((ref) => `{{ ${ref.expression} }}`)
+        .join(', ');
+      throw new UnsafeCaptureError(
+        `header ${name} would contain ${bad}, which HTTP headers cannot carry${from ? ` (its value comes from ${from})` : ''}`,
+      );
+    }
+    replace(name, value);
+  }
   const hasContentType = Object.keys(headers).some((name) => name.toLowerCase() === 'content-type');
   if (spec.body?.kind === 'json' && !hasContentType) headers['content-type'] = 'application/json';
   return headers;

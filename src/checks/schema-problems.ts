@@ -315,7 +315,13 @@ function toPath(pointer: string, data: unknown): JsonPath {
 
 function showValue(value: unknown): string {
   if (value === undefined) return '';
-  return typeof value === 'string' ? value : JSON.stringify(value);
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value);
+  } catch {
+    // parseChecksFile refuses recursive aliases before validation; this keeps a message if one slips by.
+    return '(a value that contains itself)';
+  }
 }
 
 /** The allowed name closest to a misspelt one, when it is close enough to be the intended one. */

@@ -54,16 +54,19 @@ export class Template {
     private readonly parts: readonly (string | VariableRef)[],
   ) {}
 
-  /** Compiles `source`; a malformed placeholder is returned as a sentence, never thrown. */
+  /**
+   * Compiles `source`; a malformed placeholder is returned as a sentence, never thrown. Linear in the
+   * length of `source`, however many "{{" it holds.
+   */
   static compile(source: string): { template: Template } | { error: string } {
     const parts: (string | VariableRef)[] = [];
-    let rest = source;
-    for (let open = rest.indexOf('{{'); open !== -1; open = rest.indexOf('{{')) {
-      if (open > 0) parts.push(rest.slice(0, open));
-      const close = rest.indexOf('}}', open + 2);
+    let at = 0;
+    for (let open = source.indexOf('{{'); open !== -1; open = source.indexOf('{{', at)) {
+      if (open > at) parts.push(source.slice(at, open));
+      const close = source.indexOf('}}', open + 2);
       if (close === -1)
-        return { error: `"{{" at "${rest.slice(open, open + 30)}" is never closed with "}}"` };
-      const expression = rest.slice(open + 2, close).trim();
+        return { error: `"{{" at "${source.slice(open, open + 30)}" is never closed with "}}"` };
+      const expression = source.slice(open + 2, close).trim();
       const ref = parseExpression(expression);
       if (!ref) {
         return {
@@ -71,10 +74,15 @@ export class Template {
         };
       }
       parts.push(ref);
-      rest = rest.slice(close + 2);
+      at = close + 2;
     }
-    if (rest !== '') parts.push(rest);
+    if (at < source.length) parts.push(source.slice(at));
     return { template: new Template(source, parts) };
+  }
+
+  /** The text outside the placeholders, piece by piece. */
+  literals(): string[] {
+    return this.parts.filter((part): part is string => typeof part === 'string');
   }
 
   /** The variables this template refers to, in order of appearance. */
@@ -123,7 +131,8 @@ function unboundReason(ref: VariableRef, available: AvailableVariables): Unbound
     case 'run':
       return isRunVariable(ref.name) ? undefined : 'unknown-run';
     case 'env': {
-      const value = available.env[ref.name];
+      // Own properties only: `env.toString` must not find Object.prototype.toString.
+      const value = Object.hasOwn(available.env, ref.name) ? available.env[ref.name] : undefined;
       if (value === undefined) return 'env-unset';
       // An unset GitHub secret expands to an empty string; sending it would fail far from the cause.
       return value === '' ? 'env-empty' : undefined;
@@ -136,7 +145,7 @@ function unboundReason(ref: VariableRef, available: AvailableVariables): Unbound
 function lookup(ref: VariableRef, scope: TemplateScope): string {
   let value: string | undefined;
   if (ref.scope === 'run') value = isRunVariable(ref.name) ? scope.run[ref.name] : undefined;
-  else if (ref.scope === 'env') value = scope.env[ref.name];
+  else if (ref.scope === 'env') value = Object.hasOwn(scope.env, ref.name) ? scope.env[ref.name] : undefined;
   else value = Object.hasOwn(scope.captured, ref.name) ? scope.captured[ref.name] : undefined;
   if (value === undefined || value === '') throw new UnboundVariableError(ref.expression);
   return value;
@@ -173,9 +182,10 @@ export function compileJsonTemplate(value: unknown): {
     }
     if (Array.isArray(node)) return node.map((item, index) => walk(item, [...path, index]));
     if (node !== null && typeof node === 'object') {
-      const out: { [key: string]: JsonTemplate } = {};
-      for (const [key, item] of Object.entries(node)) out[key] = walk(item, [...path, key]);
-      return out;
+      // fromEntries defines own properties, so a "__proto__" key stays a key instead of a prototype.
+      return Object.fromEntries(
+        Object.entries(node).map(([key, item]) => [key, walk(item, [...path, key])]),
+      ) as { [key: string]: JsonTemplate };
     }
     return node as number | boolean | null;
   };
@@ -187,9 +197,9 @@ export function renderJsonTemplate(template: JsonTemplate, scope: TemplateScope)
   if (template instanceof Template) return template.render(scope);
   if (Array.isArray(template)) return template.map((item) => renderJsonTemplate(item, scope));
   if (template !== null && typeof template === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(template)) out[key] = renderJsonTemplate(item, scope);
-    return out;
+    return Object.fromEntries(
+      Object.entries(template).map(([key, item]) => [key, renderJsonTemplate(item, scope)]),
+    );
   }
   return template;
 }
