@@ -5,11 +5,12 @@
  */
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { benchRailway } from './railway.js';
 import { benchRender } from './render.js';
 
 const trials = Number(process.env.TRIALS ?? 20);
 const started = Date.now();
-const sections = [await benchRender(trials)];
+const sections = [await benchRender(trials), await benchRailway(trials)];
 const header = [
   '# Benchmark results',
   '',

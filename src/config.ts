@@ -4,11 +4,13 @@ import { randomBytes } from 'node:crypto';
 import * as core from '@actions/core';
 import { parse as parseYaml } from 'yaml';
 import { parseChecksFile } from './checks/parse.js';
+import { clientManagedHeader, unsendableHeaderCharacter } from './checks/request.js';
 import type { ChecksFile } from './checks/types.js';
-import { parseDuration } from './duration.js';
+import { formatDuration, isDurationText, parseDuration } from './duration.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { isJsonPointer } from './json-pointer.js';
 import { compileSchema, type ValidateFunction } from './json-schema.js';
+import type { RunEvent } from './event.js';
 import type { SecretRegistry } from './secrets.js';
 
 export type ProviderName = 'render' | 'railway' | 'none';
@@ -34,12 +36,16 @@ export interface Config {
   checks?: { source: string; file: ChecksFile };
   provider: ProviderName;
   apiToken?: string;
+  /** Railway: how the token is sent (`auto` asks the API once). */
+  apiTokenType: 'auto' | 'account' | 'project';
   serviceId?: string;
   environmentId?: string;
   apiUrl?: URL;
   commit: string;
   deployId?: string;
   deploy: boolean;
+  /** On pull_request events with a provider: the PR whose preview (service or environment) is verified. */
+  pullRequest?: { number: number; branch: string };
   /** After a rollback, turn the provider's auto-deploy off so the next push does not undo it. */
   pauseAutoDeploy: boolean;
   timeoutMs: number;
@@ -62,12 +68,12 @@ export const INPUT_DEFAULTS = {
   provider: 'none',
   deploy: 'false',
   'pause-auto-deploy': 'false',
+  'api-token-type': 'auto',
   timeout: '10m',
   interval: '5s',
   'request-timeout': '10s',
   'success-threshold': '2',
   'failure-threshold': '3',
-  rollback: 'on-failure',
   comment: 'auto',
 } as const;
 
@@ -78,6 +84,8 @@ export interface ConfigSource {
   env: Record<string, string | undefined>;
   /** The nonce saved by `pre`, so `{{ run.nonce }}` is the same in pre, main and post. */
   runNonce?: string;
+  /** The triggering event (deployment_status, pull_request): defaults for `url`, `commit` and `rollback`. */
+  event?: RunEvent;
 }
 
 /** Reads inputs the way the runner passes them (`INPUT_*`). */
@@ -89,45 +97,125 @@ export const runnerConfigSource: ConfigSource = {
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const HEX_SHA = /^[0-9a-f]{7,40}$/i;
 
+/** A pull-request preview: named `… PR #n` by Render and Railway, or any pull_request event. */
+export function isPreview(event: RunEvent | undefined): boolean {
+  return Boolean(event?.pullRequest || event?.deploymentStatus?.pullNumber !== undefined);
+}
+
+/** `rollback`, defaulting to `on-failure`, but to `never` for a preview: nobody rolls back a PR preview. */
+function rollbackMode(
+  value: string,
+  preview: boolean,
+  problem: (input: string, value: string, what: string, fix: string) => void,
+): RollbackMode {
+  if (value === '') return preview ? 'never' : 'on-failure';
+  const allowed: RollbackMode[] = ['on-failure', 'never', 'dry-run'];
+  if ((allowed as string[]).includes(value)) return value as RollbackMode;
+  problem(
+    'rollback',
+    value,
+    `must be one of ${allowed.join(', ')}`,
+    `set \`rollback\` to one of: ${allowed.join(', ')}`,
+  );
+  return 'on-failure';
+}
+
 /**
  * Parses the multi-line `headers` input: one `Name: value` per line, blank lines ignored. Problems never
- * quote the value, which is a secret.
+ * quote the value, which is a secret, nor a name that is not a valid header name: with a forgotten colon
+ * (`Authorization Bearer <token>`), the text before the first colon holds the secret.
  */
 export function parseHeaders(text: string): { headers: Record<string, string>; problems: ConfigProblem[] } {
   const headers: Record<string, string> = {};
   const problems: ConfigProblem[] = [];
+  const firstLine = new Map<string, number>();
   text.split(/\r?\n/).forEach((line, index) => {
     if (line.trim() === '') return;
     const colon = line.indexOf(':');
     const name = colon > 0 ? line.slice(0, colon).trim() : '';
     const value = colon > 0 ? line.slice(colon + 1).trim() : '';
     const where = `line ${index + 1}`;
-    if (colon <= 0 || !HEADER_NAME.test(name)) {
-      problems.push({
-        input: 'headers',
-        value: colon > 0 ? `${line.slice(0, colon)}: ***` : '(a line without "Name: value")',
-        problem: `${where} is not a "Name: value" header line`,
-        fix: 'write one header per line as `Name: value`, e.g. `Authorization: Bearer ${{ secrets.TOKEN }}`',
-      });
+    const add = (shown: string, problem: string, fix: string): void => {
+      problems.push({ input: 'headers', value: shown, problem: `${where} ${problem}`, fix });
+    };
+    const managed = clientManagedHeader(name);
+    // Undici refuses these characters: every probe would fail like a network error, then roll back.
+    const bad = unsendableHeaderCharacter(value);
+    if (colon === -1) {
+      add('(a line without "Name: value")', 'is not a "Name: value" header line', HEADER_LINE_FIX);
+    } else if (!HEADER_NAME.test(name)) {
+      const { shown, why, fix } = explainHeaderName(name);
+      add(shown, `is not a "Name: value" header line: ${why}`, fix);
+    } else if (managed) {
+      add(`${name}: ***`, `sets ${name}, which the HTTP client cannot send (${managed})`, 'remove the line');
     } else if (value === '') {
-      problems.push({
-        input: 'headers',
-        value: `${name}:`,
-        problem: `${where} has no value for header ${name}`,
-        fix: 'give the header a value, or remove the line',
-      });
-    } else if (/[\r\n\0]/.test(value)) {
-      problems.push({
-        input: 'headers',
-        value: `${name}: ***`,
-        problem: `${where} has a control character in the value`,
-        fix: 'remove control characters from the header value',
-      });
+      add(`${name}:`, `has no value for header ${name}`, 'give the header a value, or remove the line');
+    } else if (bad) {
+      add(
+        `${name}: ***`,
+        `has ${bad} in the value of ${name}, which HTTP headers cannot carry`,
+        /line break|control/.test(bad)
+          ? 'remove control characters from the header value'
+          : 'header values take printable ASCII, tabs and Latin-1 characters only; percent-encode or base64-encode anything else',
+      );
+    } else if (firstLine.has(name.toLowerCase())) {
+      // Two values would both be sent (names are case-insensitive), and a second Host breaks every request.
+      add(
+        `${name}: ***`,
+        `repeats header ${name} of line ${firstLine.get(name.toLowerCase())}`,
+        'keep one line per header',
+      );
     } else {
-      headers[name] = value;
+      firstLine.set(name.toLowerCase(), index + 1);
+      // An own property even for a header named "__proto__", which assignment would drop.
+      Object.defineProperty(headers, name, { value, enumerable: true, writable: true, configurable: true });
     }
   });
   return { headers, problems };
+}
+
+const HEADER_LINE_FIX =
+  'write one header per line as `Name: value`, e.g. `Authorization: Bearer ${{ secrets.TOKEN }}`';
+/** Header names shown back when a line starts with one, to point at a forgotten colon. */
+const COMMON_HEADER_NAMES = [
+  'Accept',
+  'Api-Key',
+  'Authorization',
+  'Cookie',
+  'Proxy-Authorization',
+  'User-Agent',
+  'X-Api-Key',
+  'X-Auth-Token',
+];
+
+/**
+ * Why the text before a line's first colon is not a header name, without quoting it: it may hold a secret.
+ * Only a well-known header name at its start is shown, to point at a forgotten colon.
+ */
+function explainHeaderName(name: string): { shown: string; why: string; fix: string } {
+  if (name === '') {
+    return { shown: ': ***', why: 'there is no name before the colon', fix: HEADER_LINE_FIX };
+  }
+  const index = name.search(/[^!#$%&'*+\-.^_`|~0-9A-Za-z]/);
+  const char = name.codePointAt(index) ?? 0;
+  const what = /\s/.test(String.fromCodePoint(char))
+    ? 'a space'
+    : char < 0x20 || char === 0x7f
+      ? 'a control character'
+      : char > 0x7e
+        ? 'a non-ASCII character'
+        : `the character ${JSON.stringify(String.fromCodePoint(char))}`;
+  const known = COMMON_HEADER_NAMES.find(
+    (common) => common.toLowerCase() === name.slice(0, index).toLowerCase(),
+  );
+  return {
+    shown: known ? `${known} ***: ***` : '***: ***',
+    why: `the name before the first colon has ${what} (character ${index + 1}), which header names cannot contain`,
+    fix:
+      known && /\s/.test(String.fromCodePoint(char))
+        ? `write a colon after the name, as in \`${known}: value\``
+        : `${HEADER_LINE_FIX}; a name takes letters, digits and !#$%&'*+-.^_\`|~ only`,
+  };
 }
 
 /**
@@ -168,12 +256,18 @@ export function getConfig(source: ConfigSource, secrets: SecretRegistry): Config
   const duration = (name: keyof typeof INPUT_DEFAULTS, minMs: number, maxMs: number): number => {
     const value = withDefault(name);
     const ms = parseDuration(value);
+    const range = `must be between ${formatDuration(minMs)} and ${formatDuration(maxMs)}`;
+    if (ms === undefined && isDurationText(value)) {
+      // Written as a duration, but too large to represent: out of range, not malformed.
+      problem(name, value, `is too large; it ${range}`, 'choose a value in that range');
+      return parseDuration(INPUT_DEFAULTS[name]) as number;
+    }
     if (ms === undefined) {
       problem(name, value, 'is not a duration', `write a number with a unit: 500ms, 90s, 10m or 1h`);
       return parseDuration(INPUT_DEFAULTS[name]) as number;
     }
     if (ms < minMs || ms > maxMs) {
-      problem(name, value, `must be between ${minMs}ms and ${maxMs / 1000}s`, `choose a value in that range`);
+      problem(name, value, range, 'choose a value in that range');
       return parseDuration(INPUT_DEFAULTS[name]) as number;
     }
     return ms;
@@ -199,60 +293,52 @@ export function getConfig(source: ConfigSource, secrets: SecretRegistry): Config
     return false;
   };
 
+  const eventUrl = source.event?.deploymentStatus?.environmentUrl ?? '';
   const url = (name: string, opts: { allowPlainHttpRemote: boolean }): URL | undefined => {
-    const value = raw(name);
+    // On deployment_status, the provider told GitHub where the deploy lives: that is the default `url`.
+    const value = raw(name) || (name === 'url' ? eventUrl : '');
     if (value === '') return undefined;
-    let parsed: URL;
+    let parsed: URL | undefined;
     try {
       parsed = new URL(value);
     } catch {
-      problem(
-        name,
-        value,
-        'is not an absolute URL',
-        'write it with its scheme, e.g. https://my-app.onrender.com',
-      );
-      return undefined;
+      parsed = undefined;
     }
+    // Messages quote the URL with its user info, query and fragment masked in the text itself: redacting
+    // registered values would miss other encodings, and text that does not parse has no parts to register.
+    const masked = splitUrlSecrets(value);
+    // The text before an "@" is user info to mask in the log, unless an http(s) URL parses without any
+    // ("https://host/users/@me"); in other schemes ("u:pw/x@host" parses as scheme u:) it may be anything.
+    const web = parsed?.protocol === 'http:' || parsed?.protocol === 'https:';
+    const hasUserInfo = !web || parsed?.username !== '' || parsed.password !== '';
+    const reject = (what: string, fix: string): undefined => {
+      // Masked in the log as well, raw and decoded (a malformed %-escape stays as written).
+      for (const part of [...(hasUserInfo ? masked.userInfo : []), ...masked.query]) {
+        secrets.add(part);
+        secrets.add(decodeOrRaw(part));
+      }
+      problem(name, masked.shown, what, fix);
+    };
+    if (!parsed)
+      return reject('is not an absolute URL', 'write it with its scheme, e.g. https://my-app.onrender.com');
     if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-      problem(
-        name,
-        value,
-        `uses ${parsed.protocol} but only http and https are supported`,
-        'use an https:// URL',
-      );
-      return undefined;
+      return reject(`uses ${parsed.protocol} but only http and https are supported`, 'use an https:// URL');
     }
     if (parsed.username || parsed.password) {
-      secrets.add(decodeURIComponent(parsed.username));
-      secrets.add(decodeURIComponent(parsed.password));
-      problem(
-        name,
-        secrets.redact(value),
-        'contains credentials',
-        'remove user:password@ and pass credentials in `headers`',
-      );
-      return undefined;
+      secrets.add(decodeOrRaw(parsed.username));
+      secrets.add(decodeOrRaw(parsed.password));
+      return reject('contains credentials', 'remove user:password@ and pass credentials in `headers`');
     }
     if (parsed.search || parsed.hash) {
       // Queries are where tokens hide, and a base URL's query would be dropped from every probe anyway.
       for (const value of parsed.searchParams.values()) secrets.add(value);
-      problem(
-        name,
-        secrets.redact(value),
-        'has a query string or fragment',
-        'give the base URL only; pass tokens in `headers`',
-      );
-      return undefined;
+      return reject('has a query string or fragment', 'give the base URL only; pass tokens in `headers`');
     }
     if (!opts.allowPlainHttpRemote && parsed.protocol === 'http:' && !isLoopback(parsed.hostname)) {
-      problem(
-        name,
-        value,
+      return reject(
         'would send the API token over plain http',
         'use https:// (http is accepted only for localhost)',
       );
-      return undefined;
     }
     return parsed;
   };
@@ -301,8 +387,16 @@ export function getConfig(source: ConfigSource, secrets: SecretRegistry): Config
   const deployId = raw('deploy-id') || undefined;
   const deploy = boolean('deploy');
   const pauseAutoDeploy = boolean('pause-auto-deploy');
+  const apiTokenTypeInput = raw('api-token-type');
+  const apiTokenType = choice('api-token-type', ['auto', 'account', 'project'] as const);
   const commitInput = raw('commit');
-  const commit = commitInput || source.env.GITHUB_SHA || '';
+  // `commit` defaults to github.sha, which on deployment_status is not always the deployed commit and on
+  // pull_request is a merge commit nothing deploys: the event's own commit wins over that default.
+  const eventCommit = source.event?.deploymentStatus?.sha || source.event?.pullRequest?.headSha || '';
+  const commit =
+    (commitInput && commitInput !== source.env.GITHUB_SHA ? commitInput : eventCommit || commitInput) ||
+    source.env.GITHUB_SHA ||
+    '';
   if (commitInput && !HEX_SHA.test(commitInput)) {
     problem(
       'commit',
@@ -326,6 +420,7 @@ export function getConfig(source: ConfigSource, secrets: SecretRegistry): Config
       ['service-id', serviceId],
       ['environment-id', environmentId],
       ['deploy-id', deployId],
+      ['api-token-type', apiTokenTypeInput],
     ] as const) {
       if (value) {
         problem(
@@ -351,16 +446,6 @@ export function getConfig(source: ConfigSource, secrets: SecretRegistry): Config
         'set `provider`, or remove `pause-auto-deploy`',
       );
   } else {
-    // Railway is specified in DESIGN.md and validated here, but its client is not built yet; stopping
-    // now is honest, where running on without it would verify nothing the user asked for.
-    if (provider === 'railway') {
-      problem(
-        'provider',
-        provider,
-        'is not available in this version yet (Railway support is on the roadmap)',
-        'use `provider: render`, or `provider: none` with `url`, until Railway support lands',
-      );
-    }
     if (!apiToken) {
       problem(
         'api-token',
@@ -384,6 +469,17 @@ export function getConfig(source: ConfigSource, secrets: SecretRegistry): Config
         'is required when `provider` is railway',
         'set the Railway environment ID',
       );
+    }
+    if (provider === 'railway' && pauseAutoDeploy) {
+      problem(
+        'pause-auto-deploy',
+        'true',
+        'only applies to Render',
+        'remove `pause-auto-deploy`; turn off automatic deploys for the branch in the Railway service settings instead',
+      );
+    }
+    if (provider !== 'railway' && apiTokenTypeInput) {
+      problem('api-token-type', apiTokenTypeInput, 'only applies to Railway', 'remove `api-token-type`');
     }
     if (provider === 'render' && environmentId) {
       problem(
@@ -429,7 +525,7 @@ export function getConfig(source: ConfigSource, secrets: SecretRegistry): Config
   }
   const successThreshold = integer('success-threshold', 1, 20);
   const failureThreshold = integer('failure-threshold', 1, 20);
-  const rollback = choice('rollback', ['on-failure', 'never', 'dry-run'] as const);
+  const rollback = rollbackMode(raw('rollback'), isPreview(source.event), problem);
   const comment = choice('comment', ['auto', 'always', 'never'] as const);
 
   const healthSchemaText = raw('health-schema');
@@ -486,6 +582,11 @@ export function getConfig(source: ConfigSource, secrets: SecretRegistry): Config
     deployId,
     deploy,
     pauseAutoDeploy,
+    apiTokenType,
+    pullRequest:
+      provider !== 'none' && source.event?.pullRequest
+        ? { number: source.event.pullRequest.number, branch: source.event.pullRequest.headRef }
+        : undefined,
     timeoutMs,
     intervalMs,
     requestTimeoutMs,
@@ -503,6 +604,53 @@ export function getConfig(source: ConfigSource, secrets: SecretRegistry): Config
     },
     workspace,
   };
+}
+
+/**
+ * A URL as text, with what may be secret masked for messages (user info as `***@`, the query as `?***`,
+ * the fragment as `#***`), and those parts as written. Textual, so it works on text no URL parser accepts:
+ * everything before the last "@" counts as user info, and when that holds a "?" or "#" (an "@" inside a
+ * query), everything after the "@" is masked as well.
+ */
+export function splitUrlSecrets(value: string): { shown: string; userInfo: string[]; query: string[] } {
+  // A scheme is kept only with its "//": in "user:pw@host" the "user:" is not one.
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:[\\/]{2}/.exec(value)?.[0] ?? '';
+  let rest = value.slice(scheme.length);
+  const userInfo: string[] = [];
+  const query: string[] = [];
+  // Values only: masking a parameter name such as "token" would shred every later log line.
+  const values = (text: string): string[] => [
+    text,
+    ...text.split(/[?#&]/).map((item) => item.replace(/^[^=]*=/, '')),
+  ];
+  const nonEmpty = (parts: string[]): string[] => parts.filter((part) => part !== '');
+  let masked = '';
+  const at = rest.lastIndexOf('@');
+  if (at !== -1) {
+    const info = rest.slice(0, at);
+    userInfo.push(info, ...info.split(':'));
+    if (/[?#]/.test(info)) {
+      const after = values(rest.slice(at + 1));
+      return { shown: `${scheme}***@***`, userInfo: nonEmpty(userInfo), query: nonEmpty(after) };
+    }
+    masked = '***@';
+    rest = rest.slice(at + 1);
+  }
+  const cut = rest.search(/[?#]/);
+  if (cut !== -1) {
+    query.push(...values(rest.slice(cut + 1)));
+    rest = `${rest.slice(0, cut + 1)}***`;
+  }
+  return { shown: `${scheme}${masked}${rest}`, userInfo: nonEmpty(userInfo), query: nonEmpty(query) };
+}
+
+/** `decodeURIComponent`, or the text as is when it holds a malformed %-escape. */
+function decodeOrRaw(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 function isLoopback(hostname: string): boolean {

@@ -6,11 +6,12 @@ import { ProviderConfigError } from './errors.js';
 import { checkHealth, versionMatches } from './health.js';
 import type { HttpClient } from './http.js';
 import { resolveProbeUrl } from './http.js';
-import { Deadline, type Clock, type Sleep } from './poll.js';
+import { Backoff, Deadline, type Clock, type Sleep } from './poll.js';
 import { ProviderApiError } from './providers/api-client.js';
 import { createProvider } from './providers/index.js';
+import type { OpenWebSocket } from './providers/railway.js';
 import { DeployNotFoundError, locateDeploy, newerDeploys, type LocatedDeploy } from './providers/locate.js';
-import type { Deploy, FailedStage, Provider } from './providers/types.js';
+import type { Deploy, FailedStage, Provider, ServiceInfo } from './providers/types.js';
 import type { FailureReason, PhaseRecord, ProbeResult, Result } from './results.js';
 import { rollBack } from './rollback.js';
 import type { SecretRegistry } from './secrets.js';
@@ -34,6 +35,8 @@ export interface ExecuteDeps {
   state: ActionState;
   exec: CommandRunner;
   random?: () => number;
+  /** Opens a WebSocket on the run's dispatcher (Railway's status push); without it providers poll. */
+  openWebSocket?: OpenWebSocket;
 }
 
 /** The deploy the run verified, as the provider reported it last. */
@@ -163,6 +166,13 @@ export async function execute(config: Config, deps: ExecuteDeps): Promise<RunOut
   }
   let located: LocatedDeploy;
   try {
+    if (config.pullRequest) {
+      const pr = config.pullRequest;
+      await phase(`Find the preview of PR #${pr.number}`, async () => {
+        const preview = await waitForPreview(provider, pr, deadline, deps);
+        return { value: preview, ok: true, note: preview.name };
+      });
+    }
     located = await phase('Find the deploy', async () => {
       const found = await locateDeploy(provider as Provider, {
         deployId: config.deployId,
@@ -218,7 +228,11 @@ export async function execute(config: Config, deps: ExecuteDeps): Promise<RunOut
         since.at = now;
       };
       const hint = config.expectVersion ? servesVersion(serviceUrl, config, deps) : undefined;
-      const result = await provider.waitForDeploy(located.deploy.id, deadline, onStatus, hint);
+      // Already settled when found (the deploy finished before this job started): nothing to wait for.
+      const result =
+        located.deploy.phase === 'pending'
+          ? await provider.waitForDeploy(located.deploy.id, deadline, onStatus, hint)
+          : { settled: true as const, deploy: located.deploy };
       return { value: result, ok: result.deploy.phase === 'live', note: result.deploy.status };
     });
     ours = waited.deploy;
@@ -249,9 +263,24 @@ export async function execute(config: Config, deps: ExecuteDeps): Promise<RunOut
     return settledWithoutLive(ours, located, provider, serviceUrl, config, deps, budget, outcome);
   }
 
+  if (ours.sleeping)
+    log.info(`${provider.label}: the service sleeps (scaled to zero); the first probe wakes it.`);
   const verified = await verifyAt(serviceUrl);
-  if (!verified.failure) return outcome({ result: 'passed', version: verified.version });
-  const failed = verified.failure;
+  let failed = verified.failure;
+  if (!failed) {
+    // A deploy can crash while the checks run (Railway CRASHED after SUCCESS): ask once before passing.
+    const after = await provider.getDeploy(ours.id).catch((error: unknown) => error as Error);
+    if (after instanceof Error) return providerFailure(after, outcome);
+    deployRecord = record(after);
+    if (after.phase === 'live') return outcome({ result: 'passed', version: verified.version });
+    failed = outcome({
+      result: 'failed',
+      failureReason: 'deploy-failed',
+      failureMessage: `${provider.label} deploy ${ours.id} became ${after.status} while the checks ran, although they passed`,
+      version: verified.version,
+    });
+    ours = after;
+  }
   const evidence = await gatherEvidence(provider, ours, 'runtime', deps, budget);
   let decision;
   try {
@@ -346,10 +375,16 @@ async function settledWithoutLive(
     `production still serves ${production.version ? `version ${production.version}` : 'the previous deploy'}` +
     `${previous ? ` (deploy ${previous.id})` : ''} and it is ${production.healthy ? 'healthy' : `not healthy: ${production.detail}`}`;
   const why = evidence.events.find((event) => event.detail !== undefined)?.detail;
+  // A provider that reports one FAILED for every stage (Railway) says in its events which step failed.
+  const failedStage = evidence.events.some((event) => /^build/.test(event.step)) ? 'build' : stage;
   const verb =
     ours.phase === 'canceled'
-      ? 'was canceled'
-      : `failed at the ${stage} stage (${ours.status}${why ? `: ${why}` : ''})`;
+      ? `was canceled (${ours.status}) before it went live`
+      : ours.phase === 'skipped'
+        ? `was skipped (${ours.status}): CI checks on the commit failed, and the service waits for CI before deploying`
+        : ours.failedStage === 'runtime'
+          ? `crashed (${ours.status}${why ? `: ${why}` : ''})`
+          : `failed at the ${failedStage} stage (${ours.status}${why ? `: ${why}` : ''})`;
   return outcome({
     result: 'failed',
     failureReason: ours.phase === 'canceled' ? 'deploy-canceled' : 'deploy-failed',
@@ -358,6 +393,34 @@ async function settledWithoutLive(
     production,
     rollback: { performed: false, note: notNeeded },
   });
+}
+
+/** Waits for the provider to create the PR's preview; the wait counts against `timeout`. */
+async function waitForPreview(
+  provider: Provider,
+  pr: { number: number; branch: string },
+  deadline: Deadline,
+  deps: ExecuteDeps,
+): Promise<ServiceInfo> {
+  const backoff = new Backoff({ initialMs: 5000, maxMs: 20_000, random: deps.random });
+  for (;;) {
+    const preview = await provider.usePreview(pr);
+    if (preview) {
+      deps.log.info(
+        `${provider.label}: verifying the preview of PR #${pr.number}: ${preview.name} (${preview.id}).`,
+      );
+      return preview;
+    }
+    deps.log.info(
+      `${provider.label}: no preview of PR #${pr.number} (branch ${pr.branch}) yet; waiting for it.`,
+    );
+    if (!(await deadline.sleep(deps.sleep, backoff.next())) || deadline.expired()) {
+      throw new DeployNotFoundError(
+        `${provider.label} created no preview for PR #${pr.number} (branch ${pr.branch}) within ${formatDuration(deadline.budgetMs)} (timeout). ` +
+          'Check that pull-request previews are on for the service (Render: Previews; Railway: PR environments), and that the PR title does not skip them.',
+      );
+    }
+  }
 }
 
 /**

@@ -86,10 +86,12 @@ export async function publishOutcome(
   outcome: RunOutcome,
   publisher: Publisher,
   secrets: SecretRegistry,
-): Promise<JsonReport> {
+): Promise<{ report: JsonReport; markdown: string }> {
   const report = toJsonReport(outcome, []);
-  await publish(report, renderSummary(report), publisher, secrets);
-  return report;
+  const markdown = renderSummary(report);
+  await publish(report, markdown, publisher, secrets);
+  // Redacted like everything published: the same text goes to the PR comment and the check run.
+  return { report, markdown: secrets.redact(markdown) };
 }
 
 /** Publishes a configuration failure: no verdict on the deploy, every problem listed. */

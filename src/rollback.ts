@@ -115,7 +115,9 @@ export async function rollBack(input: RollbackInput): Promise<RollbackDecision> 
       };
     }
     const current = await provider.getDeploy(ours.id);
-    if (current.phase !== 'live') {
+    // Ours must still be what serves (or have crashed while serving, which is what the rollback is for).
+    const crashed = current.phase === 'failed' && current.failedStage === 'runtime';
+    if (current.phase !== 'live' && !crashed) {
       return {
         value: decision({
           result: 'failed',
@@ -128,8 +130,8 @@ export async function rollBack(input: RollbackInput): Promise<RollbackDecision> 
       return {
         value: decision({
           result: 'rollback-failed',
-          message: `no earlier deploy of this service was live, so there is nothing to roll back to`,
-          note: `not possible: no earlier deploy of this service was live. On call: ${byHand}, and disable the broken feature or restore from backup until a fix deploys.`,
+          message: provider.noRollbackTarget,
+          note: `not possible: ${provider.noRollbackTarget}. On call: ${byHand}, and disable the broken feature or restore from backup until a fix deploys.`,
         }),
         ok: false,
       };
@@ -222,10 +224,7 @@ async function verifyRestored(
       warnings.push(`Could not turn auto-deploy off after the rollback: ${(error as Error).message}`);
     }
   } else {
-    warnings.push(
-      `${provider.label} leaves auto-deploy on after a rollback: the next push to the branch deploys again. ` +
-        'Set `pause-auto-deploy: true` to turn it off as part of the rollback, or fix forward quickly.',
-    );
+    warnings.push(provider.autoDeployAdvice);
   }
   const targetText = `${target.id}${target.commit ? ` (commit ${target.commit.slice(0, 12)})` : ''}`;
   if (verification.failure) {

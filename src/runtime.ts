@@ -1,4 +1,5 @@
 import * as core from '@actions/core';
+import { WebSocket, type Agent } from 'undici';
 import { execCommand } from './checks/command.js';
 import type { ExecuteDeps, Logger } from './execute.js';
 import { createDispatcher, createHttpClient } from './http.js';
@@ -20,7 +21,7 @@ export const runnerLogger: Logger = {
 export function createRuntime(
   requestTimeoutMs: number,
   secrets = new SecretRegistry(),
-): ExecuteDeps & { close(): Promise<void> } {
+): ExecuteDeps & { dispatcher: Agent; close(): Promise<void> } {
   const dispatcher = createDispatcher();
   return {
     http: createHttpClient({ dispatcher, secrets, timeoutMs: requestTimeoutMs }),
@@ -30,6 +31,9 @@ export function createRuntime(
     secrets,
     state: new ActionState(),
     exec: execCommand,
+    openWebSocket: (url, protocol) =>
+      new WebSocket(url, { protocols: [protocol], dispatcher }) as unknown as globalThis.WebSocket,
+    dispatcher,
     close: () => dispatcher.close(),
   };
 }

@@ -169,6 +169,8 @@ describe('dist/main with provider: render', () => {
       // The list applied the script's first step (build_in_progress); two polls saw the other two.
       'GET /services/srv/deploys/dep-ours00000000000000',
       'GET /services/srv/deploys/dep-ours00000000000000',
+      // After the checks passed: still live (not crashed, not replaced) before the verdict.
+      'GET /services/srv/deploys/dep-ours00000000000000',
     ]);
     expect(render.requests[2]?.query).toMatchObject({ limit: '100' });
     expect(render.requests.every((r) => r.status < 300)).toBe(true);
@@ -304,7 +306,8 @@ describe('dist/main with provider: render', () => {
     expect(text).toContain('failed at the build stage');
     expect(text).toContain("No module named 'psycopg2'");
     expect(render.requests.find((r) => r.path.endsWith('/logs'))?.query).toMatchObject({ type: 'build' });
-    expect(calls(render.requests).filter((c) => c.includes('/deploys/dep-ours'))).toHaveLength(1);
+    // The deploy list already said build_failed: no status poll at all, straight to the evidence.
+    expect(calls(render.requests).filter((c) => c.includes('/deploys/dep-ours'))).toHaveLength(0);
     expect(render.violations).toEqual([]);
   });
 

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { getConfig, parseHeaders, type ConfigSource } from '../../src/config.js';
+import { getConfig, parseHeaders, splitUrlSecrets, type ConfigSource } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
 import { SecretRegistry } from '../../src/secrets.js';
 
@@ -320,20 +320,195 @@ describe('provider mode', () => {
     });
   });
 
-  it('refuses railway with a clear message until its client lands', () => {
+  it('accepts railway with a token, a service and an environment; api-token-type is Railway-only', () => {
+    const config = getConfig(
+      source(
+        {
+          provider: 'railway',
+          'api-token': 'rw_token',
+          'service-id': 'svc-1',
+          'environment-id': 'env-1',
+          'api-token-type': 'project',
+        },
+        { GITHUB_SHA: 'a'.repeat(40) },
+      ),
+      new SecretRegistry(() => undefined),
+    );
+    expect(config).toMatchObject({ provider: 'railway', environmentId: 'env-1', apiTokenType: 'project' });
     const error = problemsOf({
+      provider: 'render',
+      'api-token': 'x-token',
+      'service-id': 'srv-1',
+      'api-token-type': 'project',
+    });
+    expect(error.problems.map((p) => p.input)).toEqual(['api-token-type']);
+    const railwayPause = problemsOf({
       provider: 'railway',
       'api-token': 'rw_token',
       'service-id': 'svc-1',
       'environment-id': 'env-1',
+      'pause-auto-deploy': 'true',
     });
-    expect(error.problems).toHaveLength(1);
-    expect(error.problems[0]).toMatchObject({ input: 'provider', value: 'railway' });
-    expect(error.problems[0]?.problem).toMatch(/not available in this version yet/);
+    expect(railwayPause.problems.map((p) => p.input)).toEqual(['pause-auto-deploy']);
+    expect(
+      problemsOf({
+        provider: 'railway',
+        'api-token': 'rw',
+        'service-id': 's',
+        'environment-id': 'e',
+        'api-token-type': 'team',
+      }).problems[0],
+    ).toMatchObject({ input: 'api-token-type', value: 'team' });
   });
 
   it('refuses pause-auto-deploy without a provider', () => {
     const error = problemsOf({ url: 'https://app.example.com', 'pause-auto-deploy': 'true' });
     expect(error.problems.map((p) => p.input)).toEqual(['pause-auto-deploy']);
+  });
+});
+
+describe('url and api-url secrets (fuzzing regressions)', () => {
+  it('reports a malformed %-escape in user info as credentials instead of throwing URIError', () => {
+    for (const [inputs, input, shown] of [
+      [{ url: 'https://user%ZZ:pw@app.example.com' }, 'url', 'https://***@app.example.com'],
+      [
+        { url: 'https://a.example', 'api-url': 'https://u:p%E0%A4%A@api.render.com' },
+        'api-url',
+        'https://***@api.render.com',
+      ],
+    ] as [Record<string, string>, string, string][]) {
+      const masked: string[] = [];
+      let error: unknown;
+      try {
+        getConfig(source(inputs), new SecretRegistry((value) => masked.push(value)));
+      } catch (thrown) {
+        error = thrown;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems).toContainEqual(
+        expect.objectContaining({ input, value: shown, problem: 'contains credentials' }),
+      );
+      // The raw user info is masked in the log too, as written.
+      const url = inputs[input] ?? '';
+      expect(masked).toContain(url.slice('https://'.length, url.lastIndexOf('@')));
+    }
+  });
+
+  it('masks user info, query and fragment as written, also in URLs that do not parse', () => {
+    const secret = 'hunter2-Sup3rSecretPassw0rd';
+    const cases: [string, string][] = [
+      [`https://admin:${secret}@my app.example.com`, 'https://***@my app.example.com'],
+      [`ftp://admin:${secret}@files.example.com`, 'ftp://***@files.example.com'],
+      [`https://admin:${secret}@`, 'https://***@'],
+      [`https://u:hunter%41${secret}@a.example`, 'https://***@a.example'],
+      [`https://a.example/?token=hunter%41${secret}`, 'https://a.example/?***'],
+      [`https://a.example/#access_token=${secret}`, 'https://a.example/#***'],
+      [`admin:${secret}@a.example`, '***@a.example'],
+    ];
+    for (const [url, shown] of cases) {
+      const error = problemsOf({ url });
+      expect(error.problems).toEqual([expect.objectContaining({ input: 'url', value: shown })]);
+      expect(error.message).not.toContain(secret);
+    }
+  });
+
+  it('splits a URL into the text to show and the parts to mask', () => {
+    expect(splitUrlSecrets('https://u:p%ZZ@h.example/x?a=1&token=t0k#frag')).toEqual({
+      shown: 'https://***@h.example/x?***',
+      userInfo: ['u:p%ZZ', 'u', 'p%ZZ'],
+      // Values, never parameter names: masking "token" would hide the word in every later log line.
+      query: ['a=1&token=t0k#frag', '1', 't0k', 'frag'],
+    });
+    expect(splitUrlSecrets('https://h.example/?e=a@b.c&t=x').shown).toBe('https://***@***');
+  });
+
+  it('accepts a URL with "@" in its path and masks nothing of it', () => {
+    const masked: string[] = [];
+    const config = getConfig(
+      source({ url: 'https://a.example/users/@me/' }),
+      new SecretRegistry((value) => masked.push(value)),
+    );
+    expect(config.url?.href).toBe('https://a.example/users/@me/');
+    expect(masked).toEqual([]);
+  });
+});
+
+describe('headers (fuzzing regressions)', () => {
+  it('quotes no text before the first colon of a malformed line, only a well-known name', () => {
+    const secret = 'sk_live_4eC39HqLyjWDarjtT1zdp7dc';
+    const { headers, problems } = parseHeaders(
+      `Authorization Bearer ${secret}:x\nCookie session=${secret}:1\ntoken=${secret}:1\n${secret} x: y\n: no name`,
+    );
+    expect(headers).toEqual({});
+    expect(problems.map((p) => p.value)).toEqual([
+      'Authorization ***: ***',
+      'Cookie ***: ***',
+      '***: ***',
+      '***: ***',
+      ': ***',
+    ]);
+    expect(problems[0]?.problem).toBe(
+      'line 1 is not a "Name: value" header line: the name before the first colon has a space (character 14), which header names cannot contain',
+    );
+    expect(problems[0]?.fix).toBe('write a colon after the name, as in `Authorization: value`');
+    expect(problems[2]?.problem).toContain('has the character "=" (character 6)');
+    expect(JSON.stringify(problems)).not.toContain(secret);
+  });
+
+  it('refuses values with characters undici cannot send, without quoting them', () => {
+    const { headers, problems } = parseHeaders(
+      'X-Euro: price-\u20ac-secret\nX-Ctl: a\u0001secret\nX-Del: a\u007fsecret\nX-Cr: a\rsecret\nX-Latin: caf\u00e9',
+    );
+    expect(headers).toEqual({ 'X-Latin': 'caf\u00e9' });
+    expect(problems.map((p) => [p.value, p.problem])).toEqual([
+      [
+        'X-Euro: ***',
+        'line 1 has a character outside Latin-1 (U+20AC) in the value of X-Euro, which HTTP headers cannot carry',
+      ],
+      [
+        'X-Ctl: ***',
+        'line 2 has a control character (U+0001) in the value of X-Ctl, which HTTP headers cannot carry',
+      ],
+      [
+        'X-Del: ***',
+        'line 3 has a control character (U+007F) in the value of X-Del, which HTTP headers cannot carry',
+      ],
+      ['X-Cr: ***', 'line 4 has a line break (U+000D) in the value of X-Cr, which HTTP headers cannot carry'],
+    ]);
+    expect(JSON.stringify(problems)).not.toContain('secret');
+  });
+
+  it('refuses header names the HTTP client sets itself, and a header given twice', () => {
+    const { headers, problems } = parseHeaders(
+      'Expect: 100-continue\ntransfer-encoding: chunked\nUpgrade: h2c\nKeep-Alive: 5\nConnection: close\nContent-Length: 3\nHost: a.example\nhost: b.example',
+    );
+    expect(headers).toEqual({ Host: 'a.example' });
+    expect(problems.map((p) => p.problem)).toEqual([
+      'line 1 sets Expect, which the HTTP client cannot send (the HTTP client does not support Expect (100-continue))',
+      'line 2 sets transfer-encoding, which the HTTP client cannot send (the HTTP client frames request bodies itself)',
+      'line 3 sets Upgrade, which the HTTP client cannot send (the HTTP client does not switch protocols)',
+      'line 4 sets Keep-Alive, which the HTTP client cannot send (the HTTP client manages connections itself)',
+      'line 5 sets Connection, which the HTTP client cannot send (the HTTP client manages connections itself)',
+      'line 6 sets Content-Length, which the HTTP client cannot send (the HTTP client computes it from each request body)',
+      'line 8 repeats header host of line 7',
+    ]);
+    // getConfig stops the run on them: a probe that can never be sent is no evidence against the deploy.
+    expect(problemsOf({ url: 'https://a.example', headers: 'X-User: \u20ac' }).problems[0]?.input).toBe(
+      'headers',
+    );
+  });
+
+  it('keeps a header named __proto__', () => {
+    expect(Object.keys(parseHeaders('__proto__: x').headers)).toEqual(['__proto__']);
+  });
+});
+
+describe('durations (fuzzing regressions)', () => {
+  it('reports a duration too large to represent as out of range, not as malformed', () => {
+    const error = problemsOf({ url: 'https://a.example', timeout: `${'9'.repeat(400)}h`, interval: '1ms' });
+    expect(error.problems.map((p) => [p.input, p.problem])).toEqual([
+      ['timeout', 'is too large; it must be between 1s and 6h00m'],
+      ['interval', 'must be between 100ms and 1h00m'],
+    ]);
   });
 });

@@ -54,6 +54,11 @@ interface Entry {
 
 /** An in-memory Provider: lists what is visible at the fake clock's time, newest first. */
 class FakeProvider implements Provider {
+  readonly noRollbackTarget = 'nothing was live before';
+  readonly autoDeployAdvice = 'turn auto-deploy off';
+  usePreview(): Promise<ServiceInfo | undefined> {
+    return Promise.resolve(undefined);
+  }
   readonly label = 'Render';
   readonly calls: string[] = [];
   readonly listArgs: ({ createdAfter?: number } | undefined)[] = [];
@@ -418,10 +423,7 @@ describe('rollBack guards (never act on a deploy other than the verified one)', 
 
   it('a newer deploy that already failed does not take over: ours is still rolled back', async () => {
     const ours = dep('ours', 'live', -5, { commit: SHA, finishedMin: -2 });
-    const g = guard(
-      [{ deploy: lkg }, { deploy: ours }, { deploy: dep('newer', 'build_failed', -1) }],
-      ours,
-    );
+    const g = guard([{ deploy: lkg }, { deploy: ours }, { deploy: dep('newer', 'build_failed', -1) }], ours);
     g.provider.rollbackResult = async () => {
       throw new Error('rollback attempted');
     };

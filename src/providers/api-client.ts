@@ -80,6 +80,8 @@ export class ApiClient {
     body?: unknown;
     headers?: Record<string, string>;
     what: string;
+    /** Whether sending it twice is harmless; defaults to true for every method but POST (GraphQL queries say so). */
+    idempotent?: boolean;
   }): Promise<HttpResponse> {
     const { clock, budget, label } = this.options;
     const attempts = this.options.maxAttempts ?? 5;
@@ -92,7 +94,7 @@ export class ApiClient {
     });
     let lastProblem = '';
     const redact = this.options.redact;
-    const once = NON_IDEMPOTENT.has(request.method.toUpperCase());
+    const once = !(request.idempotent ?? !NON_IDEMPOTENT.has(request.method.toUpperCase()));
     for (let attempt = 1; attempt <= attempts; attempt++) {
       await this.waitUntil(this.notBefore, request.what);
       const remaining = budget.remainingMs();
@@ -134,7 +136,8 @@ export class ApiClient {
         await this.pause(backoff.next(), `${request.what}: ${error.message}`, attempt, attempts);
         continue;
       }
-      this.notBefore = this.pacingFrom(response.headers, clock.now());
+      // A 429's own Retry-After governs its retry; the reset header only paces answers that went through.
+      if (response.status !== 429) this.notBefore = this.pacingFrom(response.headers, clock.now());
       if (response.status === 429) {
         const wait = this.rateLimitWaitMs(response.headers, clock.now()) ?? backoff.next();
         if (wait > budget.remainingMs()) {

@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import type { ExecuteDeps } from '../execute.js';
 import type { Budget } from './api-client.js';
+import { RAILWAY_API_URL, RailwayProvider } from './railway.js';
 import { RENDER_API_URL, RenderProvider } from './render.js';
 import type { Provider } from './types.js';
 
@@ -22,6 +23,14 @@ export function createProvider(config: Config, deps: ExecuteDeps, budget: Budget
   switch (config.provider) {
     case 'render':
       return new RenderProvider({ ...common, apiUrl: config.apiUrl ?? new URL(RENDER_API_URL) });
+    case 'railway':
+      return new RailwayProvider({
+        ...common,
+        apiUrl: config.apiUrl ?? new URL(RAILWAY_API_URL),
+        tokenType: config.apiTokenType,
+        environmentId: config.environmentId ?? '',
+        openWebSocket: deps.openWebSocket,
+      });
     default:
       throw new Error(`no provider client for "${config.provider}"`);
   }

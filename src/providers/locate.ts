@@ -43,7 +43,15 @@ export async function locateDeploy(provider: Provider, options: LocateOptions): 
   const service = await provider.service();
   const deploys = await provider.listDeploys();
   let deploy: Deploy | undefined;
-  if (options.deployId) {
+  if (options.deployId === 'current') {
+    // Verify whatever serves now (workflow_dispatch): the live deploy, newest first.
+    deploy = deploys.find((candidate) => candidate.phase === 'live');
+    if (!deploy) {
+      throw new DeployNotFoundError(
+        `${provider.label} reports no live deploy on service ${service.name} (${service.id}), so \`deploy-id: current\` has nothing to verify.`,
+      );
+    }
+  } else if (options.deployId) {
     deploy = await provider.getDeploy(options.deployId);
   } else {
     if (options.trigger) {

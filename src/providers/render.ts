@@ -10,6 +10,7 @@ import type {
   FailedStage,
   LiveHint,
   Provider,
+  PullRequestRef,
   RawEvidence,
   ServiceInfo,
   StatusListener,
@@ -83,10 +84,19 @@ interface RenderDeploy {
  */
 export class RenderProvider implements Provider {
   readonly label = 'Render';
+  readonly noRollbackTarget =
+    'no earlier deploy of this service was live, so there is nothing to roll back to';
+  readonly autoDeployAdvice =
+    'Render leaves auto-deploy on after a rollback: the next push to the branch deploys again. ' +
+    'Set `pause-auto-deploy: true` to turn it off as part of the rollback, or fix forward quickly.';
   private readonly api: ApiClient;
   private cachedService: (ServiceInfo & { ownerId?: string }) | undefined;
 
+  /** The service named by `service-id`; `options.serviceId` moves to a preview when one is used. */
+  private readonly baseServiceId: string;
+
   constructor(private readonly options: RenderOptions) {
+    this.baseServiceId = options.serviceId;
     this.api = new ApiClient({
       label: 'Render',
       http: options.http,
@@ -119,6 +129,40 @@ export class RenderProvider implements Provider {
       ownerId: typeof body.ownerId === 'string' ? body.ownerId : undefined,
     };
     return this.cachedService;
+  }
+
+  /**
+   * Render's PR previews are services of their own whose `serviceDetails.parentServer` is the base
+   * service (inferred from the OpenAPI document; see README). The preview of PR n is named `… PR #n`
+   * and built from the PR's branch.
+   */
+  async usePreview(pr: PullRequestRef): Promise<ServiceInfo | undefined> {
+    const base = this.baseServiceId;
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    for (let page = 1; page <= MAX_DEPLOY_PAGES; page++) {
+      const query = new URLSearchParams({ limit: String(PAGE_LIMIT), includePreviews: 'true' });
+      if (cursor) query.set('cursor', cursor);
+      const items = await this.call('GET', '/services', 'listing services to find the preview', { query });
+      if (!Array.isArray(items)) throw this.malformed('listing services', 'an array of services');
+      for (const item of items as { service?: Record<string, unknown> }[]) {
+        const service = item?.service;
+        const details = (service?.serviceDetails ?? {}) as { parentServer?: { id?: string }; url?: string };
+        const named =
+          typeof service?.name === 'string' && new RegExp(`\\bPR #${pr.number}\\b`).test(service.name);
+        const branched = typeof service?.branch === 'string' && service.branch === pr.branch;
+        if (details.parentServer?.id === base && (named || branched) && typeof service?.id === 'string') {
+          this.options.serviceId = service.id;
+          this.cachedService = undefined;
+          return this.service();
+        }
+      }
+      if (items.length < PAGE_LIMIT) return undefined;
+      cursor = (items[items.length - 1] as { cursor?: string }).cursor;
+      if (!cursor || seen.has(cursor)) return undefined;
+      seen.add(cursor);
+    }
+    return undefined;
   }
 
   async getDeploy(id: string): Promise<Deploy> {

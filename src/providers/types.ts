@@ -87,6 +87,10 @@ export type WaitForDeployResult =
 export interface Provider {
   /** "Render", "Railway": for messages. */
   readonly label: string;
+  /** Why there is nothing to roll back to, in the provider's terms (for `rollback-failed`). */
+  readonly noRollbackTarget: string;
+  /** What to do about automatic deploys after a rollback, when `pause-auto-deploy` is not used. */
+  readonly autoDeployAdvice: string;
   /** Reads the service; a bad token or unknown service is a ProviderConfigError. */
   service(): Promise<ServiceInfo>;
   getDeploy(id: string): Promise<Deploy>;
@@ -112,6 +116,17 @@ export interface Provider {
   rollback(target: Deploy): Promise<Deploy>;
   /** Turns off automatic deploys, so the next push does not undo a rollback. */
   pauseAutoDeploy(): Promise<void>;
+  /**
+   * Switches to the preview of pull request `pr` (Render: its preview service; Railway: its PR
+   * environment) when the provider has created it; undefined while it does not exist (yet).
+   */
+  usePreview(pr: PullRequestRef): Promise<ServiceInfo | undefined>;
   /** API requests sent so far (for the log and the benchmarks). */
   requestCount(): number;
+}
+
+/** The pull request whose preview is verified. */
+export interface PullRequestRef {
+  number: number;
+  branch: string;
 }

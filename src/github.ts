@@ -1,0 +1,176 @@
+import { getOctokit } from '@actions/github';
+import { fetch as undiciFetch, type Dispatcher } from 'undici';
+import type { CommentMode } from './config.js';
+
+/** Where the run happens on GitHub, read from the runner's environment and event payload. */
+export interface GitHubContext {
+  owner: string;
+  repo: string;
+  eventName: string;
+  /** The commit the check run is attached to. */
+  sha: string;
+  /** The pull request the run is about, when there is one (pull_request events, or found by commit). */
+  pullNumber?: number;
+  /** Names the sticky comment and the check run, e.g. "production" or "shop-api PR #12". */
+  environment: string;
+  workflow: string;
+  runUrl: string;
+}
+
+/** What the PR comment and the check run say. */
+export interface GitHubReport {
+  result: string;
+  conclusion: 'success' | 'failure' | 'neutral';
+  title: string;
+  /** The job summary's markdown, already redacted. */
+  markdown: string;
+  deployUrl?: string;
+}
+
+/** What publishing to GitHub did; warnings never change the verdict. */
+export interface GitHubPublication {
+  commentId?: number;
+  commentAction?: 'created' | 'updated';
+  checkRunId?: number;
+  warnings: string[];
+}
+
+/** GitHub caps a comment body and a check run's summary at 65,536 characters. */
+const MAX_BODY = 65_000;
+
+/** The hidden marker that finds the sticky comment again: one per workflow and environment. */
+export function commentMarker(context: Pick<GitHubContext, 'workflow' | 'environment'>): string {
+  const clean = (text: string) => text.replace(/--+>?/g, '-').replace(/[\r\n]/g, ' ');
+  return `<!-- deploy-sentinel: ${clean(context.workflow)} / ${clean(context.environment)} -->`;
+}
+
+/** Whether to comment: `auto` only for runs about a pull request, `always` whenever a PR is known. */
+export function shouldComment(mode: CommentMode, context: GitHubContext): boolean {
+  if (mode === 'never' || context.pullNumber === undefined) return false;
+  if (mode === 'always') return true;
+  return ['pull_request', 'pull_request_target', 'deployment_status'].includes(context.eventName);
+}
+
+/**
+ * Posts the verdict where people look: a sticky PR comment (created once, then updated in place) and
+ * a check run named after the environment. A token without the permission for one of them gets a
+ * warning that names the missing permission; the verdict stands either way.
+ */
+export async function publishToGitHub(options: {
+  token: string;
+  apiUrl: string;
+  dispatcher: Dispatcher;
+  context: GitHubContext;
+  report: GitHubReport;
+  comment: CommentMode;
+}): Promise<GitHubPublication> {
+  const { context, report } = options;
+  const octokit = getOctokit(options.token, {
+    baseUrl: options.apiUrl,
+    // Through the run's one dispatcher, like every other request the action sends.
+    request: {
+      fetch: (url: string, init: object) => undiciFetch(url, { ...init, dispatcher: options.dispatcher }),
+    },
+  });
+  const publication: GitHubPublication = { warnings: [] };
+  const repo = { owner: context.owner, repo: context.repo };
+
+  try {
+    const created = await octokit.rest.checks.create({
+      ...repo,
+      name: `Deploy Sentinel (${context.environment})`,
+      head_sha: context.sha,
+      status: 'completed',
+      conclusion: report.conclusion,
+      details_url: context.runUrl,
+      output: { title: report.title, summary: truncate(report.markdown) },
+    });
+    publication.checkRunId = created.data.id;
+  } catch (error) {
+    publication.warnings.push(permissionWarning(error, 'the check run', 'checks: write'));
+  }
+
+  if (shouldComment(options.comment, context)) {
+    try {
+      const marker = commentMarker(context);
+      const body = truncate(
+        `${marker}\n${report.markdown}\n\n` +
+          `[Workflow run](${context.runUrl})${report.deployUrl ? ` · [Deploy](${report.deployUrl})` : ''} · ` +
+          `updated ${new Date().toISOString()}\n`,
+      );
+      const issue = { ...repo, issue_number: context.pullNumber as number };
+      const existing = await findComment(octokit, issue, marker);
+      if (existing) {
+        await octokit.rest.issues.updateComment({ ...repo, comment_id: existing, body });
+        publication.commentId = existing;
+        publication.commentAction = 'updated';
+      } else {
+        const made = await octokit.rest.issues.createComment({ ...issue, body });
+        publication.commentId = made.data.id;
+        publication.commentAction = 'created';
+      }
+    } catch (error) {
+      publication.warnings.push(permissionWarning(error, 'the pull request comment', 'pull-requests: write'));
+    }
+  }
+  return publication;
+}
+
+/** Finds the pull request a commit belongs to (deployment_status events carry none). */
+export async function pullRequestForCommit(options: {
+  token: string;
+  apiUrl: string;
+  dispatcher: Dispatcher;
+  owner: string;
+  repo: string;
+  sha: string;
+}): Promise<number | undefined> {
+  const octokit = getOctokit(options.token, {
+    baseUrl: options.apiUrl,
+    request: {
+      fetch: (url: string, init: object) => undiciFetch(url, { ...init, dispatcher: options.dispatcher }),
+    },
+  });
+  const pulls = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({
+    owner: options.owner,
+    repo: options.repo,
+    commit_sha: options.sha,
+  });
+  return pulls.data.find((pull) => pull.state === 'open')?.number ?? pulls.data[0]?.number;
+}
+
+type Octokit = ReturnType<typeof getOctokit>;
+
+async function findComment(
+  octokit: Octokit,
+  issue: { owner: string; repo: string; issue_number: number },
+  marker: string,
+): Promise<number | undefined> {
+  // At most 10 pages of 100: a PR with more comments than that gets a new sticky comment, not a hang.
+  for (let page = 1; page <= 10; page++) {
+    const { data } = await octokit.rest.issues.listComments({ ...issue, per_page: 100, page });
+    const found = data.find((comment) => comment.body?.includes(marker));
+    if (found) return found.id;
+    if (data.length < 100) return undefined;
+  }
+  return undefined;
+}
+
+function truncate(text: string): string {
+  return text.length <= MAX_BODY
+    ? text
+    : `${text.slice(0, MAX_BODY)}\n\n… (cut: see the job summary for the rest)\n`;
+}
+
+/** A failed GitHub call in words; a 403/404 from the token's permissions names the one to grant. */
+function permissionWarning(error: unknown, what: string, permission: string): string {
+  const status = (error as { status?: number }).status;
+  const message = (error as Error).message ?? String(error);
+  if (status === 403 || status === 404) {
+    return (
+      `Could not publish ${what}: GitHub answered ${status} (${message}). The token probably lacks ` +
+      `\`${permission}\`; add \`permissions: { ${permission} }\` to the job. The verdict is unaffected.`
+    );
+  }
+  return `Could not publish ${what}: ${message}. The verdict is unaffected.`;
+}
