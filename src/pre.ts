@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 import { writeCanary } from './checks/canary.js';
 import { getConfig, runnerConfigSource, type Config } from './config.js';
 import { ConfigError } from './errors.js';
+import { checkHealth } from './health.js';
 import { resolveProbeUrl } from './http.js';
 import { checkContext } from './verify.js';
 import { Deadline } from './poll.js';
@@ -60,7 +61,13 @@ export async function runPre(): Promise<void> {
       checkContext(config, baseUrl, runtime, () => deadline.remainingMs()),
     );
     if (written.probe.passed && written.captured) {
-      state.saveCanary({ status: 'written', captured: written.captured, baseUrl: baseUrl.href });
+      const versionAtWrite = await reportedVersion(config, baseUrl, runtime);
+      state.saveCanary({
+        status: 'written',
+        captured: written.captured,
+        baseUrl: baseUrl.href,
+        versionAtWrite,
+      });
       core.info(`Deploy Sentinel pre: canary written to ${resolveProbeUrl(baseUrl, '/').origin}.`);
     } else {
       const reason = `writing it failed: ${written.probe.failure ?? 'unknown error'}`;
@@ -70,6 +77,25 @@ export async function runPre(): Promise<void> {
   } finally {
     await runtime.close();
   }
+}
+
+/** The version the service reports now (one health request), or undefined when it does not say. */
+async function reportedVersion(
+  config: Config,
+  baseUrl: URL,
+  runtime: ReturnType<typeof createRuntime>,
+): Promise<string | undefined> {
+  const checked = await checkHealth(
+    runtime.http,
+    {
+      url: resolveProbeUrl(baseUrl, config.healthPath),
+      headers: config.headers,
+      versionFrom: config.versionFrom,
+      requestTimeoutMs: config.requestTimeoutMs,
+    },
+    runtime.clock.now(),
+  );
+  return checked.version;
 }
 
 /** The service URL the provider reports, for a canary when `url` is not set. */

@@ -12,9 +12,11 @@ const KEYS = {
 /**
  * What `pre` did with the canary. `captured` holds secrets: re-register them when read back. `baseUrl`
  * is where it was written (the provider's service URL when `url` is not set), so post deletes it there.
+ * `versionAtWrite` is the version the service reported then: a canary written to the new version
+ * itself never crossed the deploy, and proves nothing about persistence.
  */
 export type CanaryState =
-  | { status: 'written'; captured: Record<string, string>; baseUrl?: string }
+  | { status: 'written'; captured: Record<string, string>; baseUrl?: string; versionAtWrite?: string }
   | { status: 'not-written'; reason: string };
 
 /** Reads and writes the action's state; tests pass an in-memory implementation. */

@@ -3,7 +3,7 @@ import type { CheckContext } from './checks/run.js';
 import { readCanary, runChecks } from './checks/run.js';
 import type { ExecuteDeps } from './execute.js';
 import { resolveProbeUrl } from './http.js';
-import { waitUntilHealthy, type HealthTarget } from './health.js';
+import { versionMatches, waitUntilHealthy, type HealthTarget } from './health.js';
 import type { Deadline } from './poll.js';
 import type { FailureReason, ProbeResult } from './results.js';
 
@@ -88,7 +88,7 @@ export async function verifyService(
     const context = checkContext(config, target.base, deps, () => deadline.remainingMs());
     const rows = await phase(`${label}Run checks`, async () => {
       const results: ProbeResult[] = [];
-      if (canary) results.push(await canaryProbe(canary, context, deps));
+      if (canary) results.push(await canaryProbe(canary, context, deps, target.expectVersion));
       results.push(...(await runChecks(checks, context)));
       return { value: results, ok: results.every((row) => row.passed), note: `${results.length} probes` };
     });
@@ -130,6 +130,7 @@ async function canaryProbe(
   canary: NonNullable<NonNullable<Config['checks']>['file']['canary']>,
   context: CheckContext,
   deps: ExecuteDeps,
+  expectVersion: string | undefined,
 ): Promise<ProbeResult> {
   const saved = deps.state.canary();
   if (!saved || saved.status !== 'written') {
@@ -145,5 +146,17 @@ async function canaryProbe(
     };
   }
   for (const value of Object.values(saved.captured)) deps.secrets.add(value);
+  if (expectVersion && saved.versionAtWrite && versionMatches(expectVersion, saved.versionAtWrite)) {
+    return {
+      name: 'canary survives the deploy',
+      kind: 'canary',
+      passed: false,
+      durationMs: 0,
+      failure:
+        `persistence not proven: the canary was written when the service already reported ${saved.versionAtWrite}, ` +
+        'the expected version, so it never crossed the deploy. Run the action in the same job as the deploy, ' +
+        'before the deploy step, so pre writes the canary to the previous version.',
+    };
+  }
   return readCanary(canary, saved.captured, context);
 }

@@ -116,6 +116,21 @@ describe('dist/main against the example service', () => {
     expect(await noteCount(svc)).toBe(0);
   });
 
+  it('F2: a canary written to the new version itself proves nothing, and fails as not proven', async () => {
+    const svc = await service({
+      version: SHA,
+      dataFile: join(mkdtempSync(join(tmpdir(), 'f2late-')), 'n.json'),
+    });
+    const runner = job();
+    const inputs = { url: svc.url, checks: CANARY_CHECKS, 'expect-version': SHA, ...fast };
+    await runner.run('pre', inputs); // the deploy already happened before the job: pre sees SHA
+    const run = await runner.run('main', inputs);
+    expect(run.outputs).toMatchObject({ result: 'failed', 'failure-reason': 'canary-lost' });
+    expect(run.report?.probes.find((p) => p.kind === 'canary')?.failure).toMatch(
+      /persistence not proven: the canary was written when the service already reported 3f9c2e1/,
+    );
+  });
+
   it('F3: fails a login check that gets "invalid credentials"', async () => {
     const svc = await service({ version: SHA, faults: 'bad-credentials' });
     const run = await job().run('main', { url: svc.url, checks: LOGIN_CHECKS, ...fast });

@@ -314,3 +314,18 @@ describe('helpers', () => {
     });
   });
 });
+
+describe('redaction before truncation', () => {
+  it('scrubs a long secret before quoting, so no fragment of it survives the cut', () => {
+    const secret = `tok_${'s3cr3t'.repeat(40)}`; // longer than the 120-character quote limit
+    const spec = requestWith('{ json: { /token: "expected" } }');
+    const assessment = assessResponse(
+      renderExpectation(spec.expect, { env, run, captured: {} }),
+      {},
+      jsonResponse({ token: secret }),
+      (text) => text.split(secret).join('***'),
+    );
+    expect(assessment.failure).toContain('/token is "***", expected "expected"');
+    expect(assessment.failure).not.toContain('s3cr3t');
+  });
+});

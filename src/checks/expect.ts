@@ -59,13 +59,14 @@ export function assessResponse(
   expect: ConcreteExpectation,
   capture: Record<string, string>,
   response: HttpResponse,
+  redact: Redact = (text) => text,
 ): ResponseAssessment {
   const json = lazyJson(response);
   const failure =
     checkStatus(expect.status, response.status) ??
-    checkHeaders(expect.headers, response.headers) ??
-    checkBody(expect, response.text()) ??
-    checkJson(expect, json) ??
+    checkHeaders(expect.headers, response.headers, redact) ??
+    checkBody(expect, response.text(), redact) ??
+    checkJson(expect, json, redact) ??
     checkSchema(expect, json) ??
     checkLatency(expect.maxMs, response.durationMs);
   if (failure) return { failure };
@@ -81,34 +82,40 @@ function checkStatus(expected: number[] | undefined, status: number): string | u
     : `status ${status}, expected one of ${expected.join(', ')}`;
 }
 
-function checkHeaders(expected: HeaderExpectation[], headers: Record<string, string>): string | undefined {
+function checkHeaders(
+  expected: HeaderExpectation[],
+  headers: Record<string, string>,
+  redact: Redact,
+): string | undefined {
   for (const header of expected) {
     const actual = headers[header.name.toLowerCase()];
-    const wanted = header.kind === 'exact' ? quote(header.value) : `to match ${String(header.pattern)}`;
+    const wanted =
+      header.kind === 'exact' ? quote(header.value, redact) : `to match ${String(header.pattern)}`;
     if (actual === undefined) return `header ${header.name} missing, expected ${wanted}`;
     const ok = header.kind === 'exact' ? actual === header.value : header.pattern.test(actual);
-    if (!ok) return `header ${header.name} is ${quote(actual)}, expected ${wanted}`;
+    if (!ok) return `header ${header.name} is ${quote(actual, redact)}, expected ${wanted}`;
   }
   return undefined;
 }
 
-function checkBody(expect: ConcreteExpectation, body: string): string | undefined {
+function checkBody(expect: ConcreteExpectation, body: string, redact: Redact): string | undefined {
   if (expect.bodyContains !== undefined && !body.includes(expect.bodyContains)) {
-    return `body does not contain ${quote(expect.bodyContains)}`;
+    return `body does not contain ${quote(expect.bodyContains, redact)}`;
   }
   if (expect.bodyMatches && !expect.bodyMatches.test(body))
     return `body does not match ${String(expect.bodyMatches)}`;
   return undefined;
 }
 
-function checkJson(expect: ConcreteExpectation, json: () => JsonBody): string | undefined {
+function checkJson(expect: ConcreteExpectation, json: () => JsonBody, redact: Redact): string | undefined {
   if (expect.json.length === 0) return undefined;
   const body = json();
   if (!body.ok) return body.failure;
   for (const { pointer, value } of expect.json) {
     const found = resolvePointer(body.value, pointer);
-    if (!found.found) return `${pointer} missing from the JSON body, expected ${show(value)}`;
-    if (!deepEqual(found.value, value)) return `${pointer} is ${show(found.value)}, expected ${show(value)}`;
+    if (!found.found) return `${pointer} missing from the JSON body, expected ${show(value, redact)}`;
+    if (!deepEqual(found.value, value))
+      return `${pointer} is ${show(found.value, redact)}, expected ${show(value, redact)}`;
   }
   return undefined;
 }
@@ -183,12 +190,15 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   );
 }
 
-function show(value: unknown): string {
-  return truncate(JSON.stringify(value) ?? String(value));
+/** Secrets are scrubbed before the cut, so a long secret cannot be cut into a fragment that escapes redaction. */
+type Redact = (text: string) => string;
+
+function show(value: unknown, redact: Redact): string {
+  return truncate(redact(JSON.stringify(value) ?? String(value)));
 }
 
-function quote(text: string): string {
-  return truncate(JSON.stringify(text));
+function quote(text: string, redact: Redact): string {
+  return truncate(redact(JSON.stringify(text)));
 }
 
 function truncate(text: string): string {

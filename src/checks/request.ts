@@ -107,7 +107,7 @@ export async function performRequest(
     return fail(`${label}: the request failed: ${(error as Error).message}`, durationMs);
   }
 
-  const assessment = assessResponse(expect, spec.capture, response);
+  const assessment = assessResponse(expect, spec.capture, response, redact);
   if ('failure' in assessment)
     return fail(`${label}: ${assessment.failure}`, response.durationMs, response.status);
   for (const value of Object.values(assessment.captured)) ctx.secrets.add(value);
