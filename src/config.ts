@@ -3,7 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import * as core from '@actions/core';
 import { parse as parseYaml } from 'yaml';
-import { parseChecksFile } from './checks/parse.js';
+import { nestedDeeperThan, parseChecksFile } from './checks/parse.js';
 import { clientManagedHeader, unsendableHeaderCharacter } from './checks/request.js';
 import type { ChecksFile } from './checks/types.js';
 import { formatDuration, isDurationText, parseDuration } from './duration.js';
@@ -687,6 +687,9 @@ function loadText(
 }
 
 /** Like loadText, then parses JSON or YAML. */
+/** Nesting a health schema may have: ajv runs out of stack near 580 levels. */
+const MAX_SCHEMA_DEPTH = 200;
+
 function loadDocument(
   input: string,
   value: string,
@@ -697,6 +700,18 @@ function loadDocument(
   if (!loaded) return undefined;
   try {
     const document: unknown = parseYaml(loaded.text);
+    // ajv compiles recursively: a self-referencing alias or extreme nesting would exhaust the stack.
+    const tooDeep =
+      document !== null && typeof document === 'object' && nestedDeeperThan(document, MAX_SCHEMA_DEPTH);
+    if (tooDeep) {
+      problems.push({
+        input,
+        value: loaded.source,
+        problem: `is nested more than ${MAX_SCHEMA_DEPTH} levels deep (or uses a recursive YAML alias)`,
+        fix: 'flatten the schema; use $ref for recursive structures',
+      });
+      return undefined;
+    }
     if (document === null || typeof document !== 'object') {
       problems.push({
         input,

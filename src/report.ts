@@ -174,7 +174,7 @@ async function publish(
     }
   }
   for (const warning of report.warnings) publisher.warning(clean(warning), 'Deploy Sentinel');
-  await publisher.writeSummary(clean(markdown));
+  await publisher.writeSummary(capSummary(clean(markdown)));
 }
 
 function toJsonReport(outcome: RunOutcome, configProblems: string[]): JsonReport {
@@ -220,6 +220,16 @@ function toJsonReport(outcome: RunOutcome, configProblems: string[]): JsonReport
     finishedAt: new Date(outcome.finishedAt).toISOString(),
     durationMs: outcome.finishedAt - outcome.startedAt,
   };
+}
+
+/** GitHub refuses a step summary over 1 MiB; stay under it and say where the rest is. */
+const MAX_SUMMARY_CHARS = 900_000;
+
+/** Cuts an oversized summary at a line boundary, pointing at the JSON report for the full evidence. */
+export function capSummary(markdown: string): string {
+  if (markdown.length <= MAX_SUMMARY_CHARS) return markdown;
+  const cut = markdown.lastIndexOf('\n', MAX_SUMMARY_CHARS);
+  return `${markdown.slice(0, cut > 0 ? cut : MAX_SUMMARY_CHARS)}\n\n… The summary was cut at GitHub's size limit; the JSON report (\`report\` output) has everything.\n`;
 }
 
 /** The job summary: headline, facts, probe table, timeline and rollback. */

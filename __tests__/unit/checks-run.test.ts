@@ -1,3 +1,4 @@
+import { CLEANUP_GRACE_MS } from '../../src/checks/request.js';
 import { afterAll, afterEach, beforeAll, describe, it, expect } from '@jest/globals';
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -522,6 +523,36 @@ checks:
     );
     expect(row?.failure).toBe('POST /x: not sent, the overall timeout ran out before this request');
     expect(server.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['DELETE /x']);
+  });
+});
+
+describe('cleanup grace after the timeout', () => {
+  it('does not send a cleanup once the shared grace after the timeout is spent', async () => {
+    const server = await startServer((_req, res) => send(res, 200, {}));
+    const { ctx } = context(server.base, { remainingMs: () => -CLEANUP_GRACE_MS - 1 });
+    const [row] = await runChecks(
+      parse(
+        'checks:\n  - name: a\n    steps:\n      - request: POST /x\n      - { request: DELETE /x, cleanup: true }',
+      ),
+      ctx,
+    );
+    expect(row?.failure).toContain('cleanup grace after the timeout ran out; remove the data by hand');
+    expect(server.requests).toEqual([]);
+  });
+
+  it('limits a cleanup after the timeout to what is left of the grace', async () => {
+    const server = await startServer(() => undefined); // never answers
+    const { ctx } = context(server.base, {
+      requestTimeoutMs: 5_000,
+      remainingMs: () => -CLEANUP_GRACE_MS + 150,
+    });
+    const started = performance.now();
+    const [row] = await runChecks(
+      parse('checks:\n  - name: a\n    steps:\n      - { request: DELETE /x, cleanup: true }'),
+      ctx,
+    );
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(row?.failure).toMatch(/did not answer within 150 ms/);
   });
 });
 

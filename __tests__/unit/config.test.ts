@@ -512,3 +512,19 @@ describe('durations (fuzzing regressions)', () => {
     ]);
   });
 });
+
+describe('health-schema depth', () => {
+  it('refuses a recursive YAML alias with a clear problem instead of exhausting the stack', () => {
+    const error = problemsOf({
+      url: 'https://app.example.com',
+      'health-schema': 'type: object\nproperties:\n  a: &s\n    type: object\n    properties:\n      b: *s\n',
+    });
+    expect(error.problems).toEqual([
+      expect.objectContaining({
+        input: 'health-schema',
+        problem: expect.stringContaining('recursive YAML alias'),
+        fix: expect.stringContaining('$ref'),
+      }),
+    ]);
+  });
+});

@@ -13,13 +13,16 @@ export type RequestOutcome =
   | { sent: true; result: StepResult; captured: Record<string, string> }
   | { sent: false; label: string; missing: string };
 
+/** How long cleanup requests may run on after the overall timeout, all together. */
+export const CLEANUP_GRACE_MS = 10_000;
+
 /**
  * Sends one request of a check and checks its response. Every captured value is registered as a secret
  * before this returns, and every text in the result is redacted. Network errors become failures naming
  * the URL and the error; nothing is thrown.
  *
  * @param captured values captured earlier in the same check (or by the canary write)
- * @param bounded whether the overall budget limits this request; cleanup requests run even when it is spent
+ * @param bounded whether the overall budget limits this request; cleanup requests run on within CLEANUP_GRACE_MS
  */
 export async function performRequest(
   spec: RequestSpec,
@@ -74,12 +77,17 @@ export async function performRequest(
     captured: {},
   });
 
-  let timeoutMs = ctx.requestTimeoutMs;
-  if (bounded) {
-    const remaining = ctx.remainingMs();
-    if (remaining <= 0) return fail(`${label}: not sent, the overall timeout ran out before this request`);
-    timeoutMs = Math.min(timeoutMs, remaining);
+  // Cleanup requests may run past the overall timeout, but only within one shared grace period, so
+  // several hanging cleanups cannot stretch the run far beyond `timeout`.
+  const budget = ctx.remainingMs() + (bounded ? 0 : CLEANUP_GRACE_MS);
+  if (budget <= 0) {
+    return fail(
+      bounded
+        ? `${label}: not sent, the overall timeout ran out before this request`
+        : `${label}: not sent, the ${CLEANUP_GRACE_MS / 1000}s cleanup grace after the timeout ran out; remove the data by hand`,
+    );
   }
+  const timeoutMs = Math.min(ctx.requestTimeoutMs, budget);
   // A path that does not start with / would be silently glued to the base URL; say so instead.
   if (!/^(\/|https?:\/\/)/i.test(target)) {
     return fail(
