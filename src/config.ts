@@ -379,9 +379,11 @@ export function getConfig(source: ConfigSource, secrets: SecretRegistry): Config
     );
   }
 
-  const expectVersion = raw('expect-version') || undefined;
-
   const provider = choice('provider', ['render', 'railway', 'none'] as const);
+  // On deployment_status without a provider, the service's own version is the only evidence that the
+  // URL serves the deployed commit (and not the previous one): expect the event's commit by default.
+  const eventSha = provider === 'none' ? source.event?.deploymentStatus?.sha : undefined;
+  const expectVersion = raw('expect-version') || eventSha || undefined;
   const serviceId = raw('service-id') || undefined;
   const environmentId = raw('environment-id') || undefined;
   const deployId = raw('deploy-id') || undefined;
@@ -451,7 +453,10 @@ export function getConfig(source: ConfigSource, secrets: SecretRegistry): Config
         'api-token',
         '',
         `is required when \`provider\` is ${provider}`,
-        `pass the ${provider} API token from a secret`,
+        source.event?.pullRequest?.fork
+          ? 'this is a pull request from a fork, and forks get no secrets: skip the job for forks with ' +
+              '`if: github.event.pull_request.head.repo.full_name == github.repository`'
+          : `pass the ${provider} API token from a secret`,
       );
     }
     if (!serviceId) {

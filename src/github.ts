@@ -149,7 +149,8 @@ async function findComment(
   // At most 10 pages of 100: a PR with more comments than that gets a new sticky comment, not a hang.
   for (let page = 1; page <= 10; page++) {
     const { data } = await octokit.rest.issues.listComments({ ...issue, per_page: 100, page });
-    const found = data.find((comment) => comment.body?.includes(marker));
+    // Only a bot's comment is ours to overwrite: a person quoting the marker keeps their comment.
+    const found = data.find((comment) => comment.user?.type === 'Bot' && comment.body?.includes(marker));
     if (found) return found.id;
     if (data.length < 100) return undefined;
   }

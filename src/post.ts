@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 import { deleteCanary } from './checks/canary.js';
 import { getConfig, runnerConfigSource } from './config.js';
 import { ConfigError } from './errors.js';
+import { readRunEvent } from './event.js';
 import { checkContext } from './verify.js';
 import { Deadline } from './poll.js';
 import { createRuntime } from './runtime.js';
@@ -20,7 +21,10 @@ export async function runPost(): Promise<void> {
   for (const value of Object.values(saved.captured)) secrets.add(value);
   let config;
   try {
-    config = getConfig({ ...runnerConfigSource, runNonce: state.runNonce() }, secrets);
+    config = getConfig(
+      { ...runnerConfigSource, runNonce: state.runNonce(), event: readRunEvent(process.env) },
+      secrets,
+    );
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     core.warning(

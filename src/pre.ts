@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { writeCanary } from './checks/canary.js';
 import { getConfig, runnerConfigSource, type Config } from './config.js';
+import { readRunEvent, type RunEvent } from './event.js';
 import { ConfigError } from './errors.js';
 import { checkHealth } from './health.js';
 import { resolveProbeUrl } from './http.js';
@@ -20,6 +21,7 @@ import { ActionState } from './state.js';
 export async function runPre(): Promise<void> {
   const state = new ActionState();
   const secrets = new SecretRegistry();
+  const event = readRunEvent(process.env);
   let config;
   try {
     // pre runs before actions/checkout: inputs pre does not need must not stop the canary, and
@@ -27,6 +29,7 @@ export async function runPre(): Promise<void> {
     config = getConfig(
       {
         ...runnerConfigSource,
+        event,
         input: (name) => (name === 'health-schema' ? '' : runnerConfigSource.input(name)),
       },
       secrets,
@@ -47,6 +50,13 @@ export async function runPre(): Promise<void> {
   state.saveRunNonce(config.run.nonce);
   const canary = config.checks?.file.canary;
   if (!canary) return;
+  const unfit = canaryUnfitFor(event);
+  if (unfit) {
+    // Writing anyway would prove nothing (or, for a preview, write into production): say why instead.
+    state.saveCanary({ status: 'not-written', reason: unfit });
+    core.info(`Deploy Sentinel pre: no canary written: ${unfit}`);
+    return;
+  }
 
   const runtime = createRuntime(config.requestTimeoutMs, secrets);
   const deadline = Deadline.after(runtime.clock, config.timeoutMs);
@@ -77,6 +87,23 @@ export async function runPre(): Promise<void> {
   } finally {
     await runtime.close();
   }
+}
+
+/** Why a canary cannot cross the deploy on this event, or undefined when it can. */
+function canaryUnfitFor(event: RunEvent): string | undefined {
+  if (event.deploymentStatus) {
+    return (
+      'on deployment_status the deploy finished before this job started, so nothing can be written before it; ' +
+      'remove `canary` from the checks of this workflow, and keep it in the workflow that deploys'
+    );
+  }
+  if (event.pullRequest) {
+    return (
+      'a pull-request preview starts as a new service with no data from before, so there is nothing to keep ' +
+      '(and the base service is production); remove `canary` from the checks of preview workflows'
+    );
+  }
+  return undefined;
 }
 
 /** The version the service reports now (one health request), or undefined when it does not say. */

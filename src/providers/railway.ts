@@ -197,6 +197,9 @@ export class RailwayProvider implements Provider {
 
   /** Railway's PR environments are ephemeral environments whose `meta.prNumber` is the PR (not their name). */
   async usePreview(pr: PullRequestRef): Promise<ServiceInfo | undefined> {
+    // The project comes for free with the service instance or a deployment; ask for it only as a last resort.
+    if (!this.projectId) await this.service();
+    if (!this.projectId) await this.listDeploys();
     if (!this.projectId) {
       const data = await this.query<{ service: { projectId: string } }>('project', {
         id: this.options.serviceId,
@@ -216,7 +219,9 @@ export class RailwayProvider implements Provider {
         this.options.environmentId = match.node.id;
         this.cachedService = undefined;
         const service = await this.service();
-        return { ...service, name: `${service.name} (${match.node.name})` };
+        // Named after the PR environment, so its check run and comment differ from production's.
+        this.cachedService = { ...service, name: `${service.name} (${match.node.name})` };
+        return this.cachedService;
       }
       const { hasNextPage, endCursor } = data.environments.pageInfo;
       if (!hasNextPage || !endCursor || endCursor === after) return undefined;
@@ -392,9 +397,12 @@ export class RailwayProvider implements Provider {
       );
       // Whether the subscription first repeats the current state is undocumented: a socket that stays
       // silent falls back to polling after a minute instead of costing the whole budget.
+      // A quarter of what is left, at most a minute: a hung upgrade must leave time to poll.
+      const silenceMs = Math.min(SOCKET_SILENCE_MS, Math.max(1000, deadline.remainingMs() / 4));
       const silenceTimer = setTimeout(() => {
-        if (!last) finish({ kind: 'fallback', reason: 'no status arrived within a minute' });
-      }, SOCKET_SILENCE_MS);
+        if (!last)
+          finish({ kind: 'fallback', reason: `no status arrived within ${Math.round(silenceMs / 1000)} s` });
+      }, silenceMs);
       try {
         socket = open(url.href, 'graphql-transport-ws');
       } catch (error) {
