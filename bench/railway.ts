@@ -17,7 +17,8 @@ import { SecretRegistry } from '../src/secrets.js';
 import { startRailwayEmulator, type RailwayDeploymentSpec } from '../__tests__/support/railway-emulator.js';
 import { JobRunner } from '../scripts/lib/action-runner.mjs';
 import { startEmbeddedPostgres, startExampleService } from '../scripts/lib/example-service.js';
-import { percentile, type Section } from './lib/stats.js';
+import { PEAK_RSS_ENV, peakRssMiB } from './lib/proc.js';
+import { measured, median, mib, percentile, type Section } from './lib/stats.js';
 
 const TOKEN = 'rw_benchToken0000000000000';
 const ids = { projectId: 'prj-bench', serviceId: 'svc-bench', environmentId: 'env-bench' };
@@ -90,7 +91,7 @@ async function successToVerdict(
   svc: Awaited<ReturnType<typeof startExampleService>>,
   databaseUrl: string,
   mode: 'socket' | 'polling',
-): Promise<number> {
+): Promise<{ ms: number; rssMiB?: number }> {
   await svc.restart({ version: OLD, databaseUrl });
   const emulator = await startRailwayEmulator({
     token: TOKEN,
@@ -112,23 +113,27 @@ async function successToVerdict(
   );
   try {
     const runner = new JobRunner({ workspace: join(root, 'examples', 'demo') });
-    const run = await runner.run('main', {
-      provider: 'railway',
-      'api-token': TOKEN,
-      'api-token-type': 'account',
-      'service-id': ids.serviceId,
-      'environment-id': ids.environmentId,
-      'api-url': emulator.url,
-      url: svc.url,
-      commit: SHA,
-      'expect-version': SHA,
-      timeout: '60s',
-    });
+    const run = await runner.run(
+      'main',
+      {
+        provider: 'railway',
+        'api-token': TOKEN,
+        'api-token-type': 'account',
+        'service-id': ids.serviceId,
+        'environment-id': ids.environmentId,
+        'api-url': emulator.url,
+        url: svc.url,
+        commit: SHA,
+        'expect-version': SHA,
+        timeout: '60s',
+      },
+      { extraEnv: PEAK_RSS_ENV },
+    );
     const ended = Date.now();
     if (run.outputs.result !== 'passed')
       throw new Error(`expected a pass, got ${run.outputs.result}: ${run.stdout}`);
     if (!successAt) throw new Error('the run passed before the deployment succeeded');
-    return ended - successAt;
+    return { ms: ended - successAt, rssMiB: peakRssMiB(run.stderr) };
   } finally {
     clearTimeout(timer);
     await emulator.close();
@@ -146,16 +151,24 @@ export async function benchRailway(trials: number): Promise<Section> {
   const postgres = await startEmbeddedPostgres();
   const svc = await startExampleService({ version: OLD, databaseUrl: postgres.url });
   const verdict = { socket: [] as number[], polling: [] as number[] };
+  const rss = { socket: [] as (number | undefined)[], polling: [] as (number | undefined)[] };
   try {
     for (let i = 0; i < trials; i++) {
-      verdict.socket.push(await successToVerdict(svc, postgres.url, 'socket'));
-      verdict.polling.push(await successToVerdict(svc, postgres.url, 'polling'));
+      for (const mode of ['socket', 'polling'] as const) {
+        const run = await successToVerdict(svc, postgres.url, mode);
+        verdict[mode].push(run.ms);
+        rss[mode].push(run.rssMiB);
+      }
     }
   } finally {
     await svc.stop();
     await postgres.stop();
   }
   const ratio = percentile(verdict.polling, 50) / Math.max(1, percentile(verdict.socket, 50));
+  const peak = (mode: 'socket' | 'polling') => {
+    const values = measured(rss[mode]);
+    return mib(values.length ? median(values) : undefined);
+  };
   const markdown = [
     '## Railway provider',
     '',
@@ -176,10 +189,10 @@ export async function benchRailway(trials: number): Promise<Section> {
     'already serving); the figure is the time from then until `dist/main` exits with its verdict',
     '(`expect-version` set, 2 confirming health checks).',
     '',
-    '| how status arrives | median | p90 | ratio to pushed |',
-    '|---|---|---|---|',
-    `| pushed over the socket | ${percentile(verdict.socket, 50)} ms | ${percentile(verdict.socket, 90)} ms | 1.0× |`,
-    `| polled (socket refused) | ${percentile(verdict.polling, 50)} ms | ${percentile(verdict.polling, 90)} ms | ${ratio.toFixed(1)}× |`,
+    '| how status arrives | median | p90 | ratio to pushed | peak RSS (median) |',
+    '|---|---|---|---|---|',
+    `| pushed over the socket | ${percentile(verdict.socket, 50)} ms | ${percentile(verdict.socket, 90)} ms | 1.0× | ${peak('socket')} |`,
+    `| polled (socket refused) | ${percentile(verdict.polling, 50)} ms | ${percentile(verdict.polling, 90)} ms | ${ratio.toFixed(1)}× | ${peak('polling')} |`,
     '',
     'Polled, `SUCCESS` is seen at the next poll, or within about a second when the service already reports',
     'the expected version while Railway says `DEPLOYING` (the same live hint as Render).',

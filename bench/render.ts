@@ -18,7 +18,8 @@ import { startEmbeddedPostgres, startExampleService } from '../scripts/lib/examp
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { percentile, type Section } from './lib/stats.js';
+import { PEAK_RSS_ENV, PEAK_RSS_PRELOAD, peakRssMiB } from './lib/proc.js';
+import { measured, median, mib, percentile, type Section } from './lib/stats.js';
 
 const TOKEN = 'rnd_benchToken000000000000';
 const SERVICE_ID = 'srv-bench0000000000000001';
@@ -81,7 +82,7 @@ async function liveToVerdict(
   svc: Awaited<ReturnType<typeof startExampleService>>,
   databaseUrl: string,
   variant: 'hint' | 'polling' | 'checks',
-): Promise<number> {
+): Promise<{ ms: number; rssMiB?: number }> {
   await svc.restart({ version: OLD, databaseUrl });
   const emulator = await startRenderEmulator({
     token: TOKEN,
@@ -133,12 +134,12 @@ async function liveToVerdict(
         : {}),
       timeout: '60s',
     };
-    const run = await runner.run('main', inputs);
+    const run = await runner.run('main', inputs, { extraEnv: PEAK_RSS_ENV });
     const ended = Date.now();
     if (run.outputs.result !== 'passed')
       throw new Error(`expected a pass, got ${run.outputs.result}: ${run.stdout}`);
     if (!liveAt) throw new Error('the run passed before the deploy went live');
-    return ended - liveAt;
+    return { ms: ended - liveAt, rssMiB: peakRssMiB(run.stderr) };
   } finally {
     clearTimeout(goLive);
     await emulator.close();
@@ -146,14 +147,15 @@ async function liveToVerdict(
 }
 
 /** The baseline: a fresh Node process that fetches /health once. */
-function oneShot(url: string): number {
+function oneShot(url: string): { ms: number; rssMiB?: number } {
   const started = Date.now();
   const result = spawnSync(process.execPath, [
+    `--import=${PEAK_RSS_PRELOAD}`,
     '-e',
     `fetch(${JSON.stringify(url + '/health')}).then(r=>r.text())`,
   ]);
   if (result.status !== 0) throw new Error(`baseline failed: ${result.stderr}`);
-  return Date.now() - started;
+  return { ms: Date.now() - started, rssMiB: peakRssMiB(String(result.stderr)) };
 }
 
 /** Runs the Render benchmarks and returns their section of RESULTS.md. */
@@ -176,12 +178,22 @@ export async function benchRender(trials: number): Promise<Section> {
     checks: [] as number[],
     baseline: [] as number[],
   };
+  const rss: Record<keyof typeof verdict, (number | undefined)[]> = {
+    hint: [],
+    polling: [],
+    checks: [],
+    baseline: [],
+  };
+  const record = (key: keyof typeof verdict, run: { ms: number; rssMiB?: number }) => {
+    verdict[key].push(run.ms);
+    rss[key].push(run.rssMiB);
+  };
   try {
     for (let i = 0; i < trials; i++) {
-      verdict.baseline.push(oneShot(svc.url));
-      verdict.hint.push(await liveToVerdict(svc, postgres.url, 'hint'));
-      verdict.polling.push(await liveToVerdict(svc, postgres.url, 'polling'));
-      verdict.checks.push(await liveToVerdict(svc, postgres.url, 'checks'));
+      record('baseline', oneShot(svc.url));
+      record('hint', await liveToVerdict(svc, postgres.url, 'hint'));
+      record('polling', await liveToVerdict(svc, postgres.url, 'polling'));
+      record('checks', await liveToVerdict(svc, postgres.url, 'checks'));
     }
   } finally {
     await svc.stop();
@@ -193,8 +205,11 @@ export async function benchRender(trials: number): Promise<Section> {
     ([label, counts]) =>
       `| ${label} | ${percentile(counts, 50)} | ${percentile(counts, 90)} | ${Math.max(...counts)} | ${(percentile(counts, 50) / 120).toFixed(2)} |`,
   );
-  const timeRow = (label: string, values: number[]) =>
-    `| ${label} | ${percentile(values, 50)} ms | ${percentile(values, 90)} ms | ${(percentile(values, 50) / base).toFixed(1)}× |`;
+  const timeRow = (label: string, key: keyof typeof verdict) => {
+    const values = verdict[key];
+    const peak = measured(rss[key]);
+    return `| ${label} | ${percentile(values, 50)} ms | ${percentile(values, 90)} ms | ${(percentile(values, 50) / base).toFixed(1)}× | ${mib(peak.length ? median(peak) : undefined)} |`;
+  };
   const markdown = [
     '## Render provider',
     '',
@@ -214,12 +229,12 @@ export async function benchRender(trials: number): Promise<Section> {
     '(default `interval` of 5 s). Baseline: a fresh Node process that fetches `/health` once, the least any',
     'tool must do after live.',
     '',
-    '| run | median | p90 | ratio to baseline |',
-    '|---|---|---|---|',
-    timeRow('baseline: one `/health` fetch in a new process', verdict.baseline),
-    timeRow('Deploy Sentinel, `expect-version` set: version + 2 confirming health checks', verdict.hint),
-    timeRow('Deploy Sentinel, `expect-version` set: + health schema + 2 checks', verdict.checks),
-    timeRow('Deploy Sentinel without `expect-version`: provider polling alone', verdict.polling),
+    '| run | median | p90 | ratio to baseline | peak RSS (median) |',
+    '|---|---|---|---|---|',
+    timeRow('baseline: one `/health` fetch in a new process', 'baseline'),
+    timeRow('Deploy Sentinel, `expect-version` set: version + 2 confirming health checks', 'hint'),
+    timeRow('Deploy Sentinel, `expect-version` set: + health schema + 2 checks', 'checks'),
+    timeRow('Deploy Sentinel without `expect-version`: provider polling alone', 'polling'),
     '',
     'Where the time goes: with `expect-version`, the action asks the service for its version every second',
     'while Render reports `update_in_progress`, and polls the API at once when the new version answers, so',
@@ -238,6 +253,9 @@ export async function benchRender(trials: number): Promise<Section> {
       renderLiveToVerdictP90Ms: percentile(verdict.hint, 90),
       renderLiveToVerdictPollingMedianMs: percentile(verdict.polling, 50),
       renderLiveToVerdictChecksMedianMs: percentile(verdict.checks, 50),
+      ...(measured(rss.hint).length
+        ? { renderLiveToVerdictPeakRssMiB: Number(median(measured(rss.hint)).toFixed(1)) }
+        : {}),
     },
   };
 }

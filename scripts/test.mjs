@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// The whole test command (`npm test`), in order: typecheck, lint, unit, integration and end-to-end tests
-// on Node 24, then the check that the committed dist/ equals a fresh build. Stops at the first failing
-// stage and ends with one "N passed, N failed" line.
+// The whole test command (`npm test`), in order: typecheck, lint, unit, integration, end-to-end and fault
+// tests on Node 24, the README's Reliability table generated from what they recorded, then the check that
+// the committed dist/ equals a fresh build. Stops at the first failing stage and ends with one "N passed,
+// N failed" line.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -14,6 +15,8 @@ const tmp = join(root, '.tmp');
 mkdirSync(tmp, { recursive: true });
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 const totals = { passed: 0, failed: 0 };
+/** Files the stages record for the Reliability table must be newer than this, or they are stale. */
+const runStartedAt = Date.now();
 
 function stage(name, command, args, env = {}) {
   console.log(`\n=== ${name}`);
@@ -88,6 +91,9 @@ const stages = [
   () => jest('unit tests', 'unit'),
   () => jest('integration tests', 'integration'),
   () => jest('end-to-end tests', 'e2e'),
+  () => jest('fault tests', 'fault'),
+  () =>
+    stage('reliability table', node24, [join(root, 'scripts', 'reliability.mjs'), `--since=${runStartedAt}`]),
   distMatchesFreshBuild,
 ];
 let ok = true;

@@ -97,9 +97,10 @@ export const runnerConfigSource: ConfigSource = {
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const HEX_SHA = /^[0-9a-f]{7,40}$/i;
 
-/** A pull-request preview: named `… PR #n` by Render and Railway, or any pull_request event. */
+/** A pull-request preview: a pull_request event, a transient environment, or one named `… PR #n`. */
 export function isPreview(event: RunEvent | undefined): boolean {
-  return Boolean(event?.pullRequest || event?.deploymentStatus?.pullNumber !== undefined);
+  const status = event?.deploymentStatus;
+  return Boolean(event?.pullRequest || status?.transient || status?.pullNumber !== undefined);
 }
 
 /** `rollback`, defaulting to `on-failure`, but to `never` for a preview: nobody rolls back a PR preview. */
@@ -236,7 +237,15 @@ export function getConfig(source: ConfigSource, secrets: SecretRegistry): Config
   secrets.add(apiToken);
   secrets.add(githubToken);
   const headerResult = parseHeaders(source.input('headers'));
-  for (const value of Object.values(headerResult.headers)) secrets.add(value);
+  for (const value of Object.values(headerResult.headers)) {
+    secrets.add(value);
+    // A service that echoes the bare credential (without `Bearer `) must not reveal it either.
+    const scheme = /^(?:bearer|token|basic|apikey|api-key)\s+(.+)$/i.exec(value);
+    if (scheme?.[1]) {
+      secrets.add(scheme[1]);
+      if (/^basic\s/i.test(value)) secrets.add(Buffer.from(scheme[1], 'base64').toString('utf8'));
+    }
+  }
   problems.push(...headerResult.problems);
 
   const workspace = source.env.GITHUB_WORKSPACE || process.cwd();

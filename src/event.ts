@@ -10,6 +10,8 @@ export interface DeploymentStatusEvent {
   sha: string;
   /** Render and Railway name previews after the pull request: `… PR #12`. */
   pullNumber?: number;
+  /** GitHub's own flag for an environment that goes away (a preview). */
+  transient: boolean;
 }
 
 /** The workflow's triggering event, as far as the action uses it. */
@@ -48,6 +50,7 @@ export function readRunEvent(env: Record<string, string | undefined>): RunEvent 
       environment,
       sha: String(deployment.sha ?? ''),
       pullNumber: pr ? Number(pr[1]) : undefined,
+      transient: deployment.transient_environment === true,
     };
   }
   const pull = payload.pull_request as Record<string, unknown> | undefined;

@@ -3,7 +3,7 @@ import type { CommandRunner } from './checks/run.js';
 import { buildEvidence, type Evidence } from './diagnose.js';
 import { formatDuration } from './duration.js';
 import { ProviderConfigError } from './errors.js';
-import { checkHealth, versionMatches } from './health.js';
+import { checkHealth, versionMatches, type HealthOutcome } from './health.js';
 import type { HttpClient } from './http.js';
 import { resolveProbeUrl } from './http.js';
 import { Backoff, Deadline, type Clock, type Sleep } from './poll.js';
@@ -133,11 +133,14 @@ export async function execute(config: Config, deps: ExecuteDeps): Promise<RunOut
     }
   };
 
-  const verifyAt = async (base: URL): Promise<{ version?: string; failure?: RunOutcome }> => {
+  const verifyAt = async (
+    base: URL,
+    until: Deadline = deadline,
+  ): Promise<{ version?: string; failure?: RunOutcome; inconclusive?: string }> => {
     const verification = await verifyService(
       config,
       deps,
-      { base, expectVersion: config.expectVersion, includeCanary: true, deadline },
+      { base, expectVersion: config.expectVersion, includeCanary: true, deadline: until },
       phase,
     );
     probes.push(...verification.probes);
@@ -155,6 +158,7 @@ export async function execute(config: Config, deps: ExecuteDeps): Promise<RunOut
           failureMessage: verification.failure.message,
           version: verification.version,
         }),
+        inconclusive: verification.inconclusive,
       };
     }
     return { version: verification.version };
@@ -211,6 +215,9 @@ export async function execute(config: Config, deps: ExecuteDeps): Promise<RunOut
   }
   url = serviceUrl;
 
+  // What serves before ours goes live, checked once: if it fails the same way, the check is at fault.
+  const baseline =
+    located.deploy.phase === 'pending' ? await probeHealth(serviceUrl, config, deps) : undefined;
   let ours: Deploy;
   try {
     const waited = await phase('Wait for the deploy to go live', async () => {
@@ -265,10 +272,16 @@ export async function execute(config: Config, deps: ExecuteDeps): Promise<RunOut
 
   if (ours.sleeping)
     log.info(`${provider.label}: the service sleeps (scaled to zero); the first probe wakes it.`);
-  const verified = await verifyAt(serviceUrl);
+  // Verification gets a fair share even when the build ate most of `timeout`: a slow build must not
+  // turn a deploy that is still warming up into a rollback.
+  const verifyDeadline =
+    deadline.remainingMs() >= minVerifyMs(config) ? deadline : Deadline.after(clock, minVerifyMs(config));
+  budget.deadline = verifyDeadline;
+  const verified = await verifyAt(serviceUrl, verifyDeadline);
   let failed = verified.failure;
   if (!failed) {
     // A deploy can crash while the checks run (Railway CRASHED after SUCCESS): ask once before passing.
+    budget.deadline = Deadline.after(clock, Math.max(verifyDeadline.remainingMs(), GRACE_MS));
     const after = await provider.getDeploy(ours.id).catch((error: unknown) => error as Error);
     if (after instanceof Error) return providerFailure(after, outcome);
     deployRecord = record(after);
@@ -281,7 +294,19 @@ export async function execute(config: Config, deps: ExecuteDeps): Promise<RunOut
     });
     ours = after;
   }
-  const evidence = await gatherEvidence(provider, ours, 'runtime', deps, budget);
+  // Rolling back on a failure that says nothing about the deploy would undo a good deploy.
+  const notConclusive =
+    verified.inconclusive ?? sameFailureBefore(baseline, failed.failureReason, failed.failureMessage, config);
+  if (notConclusive) {
+    return outcome({
+      ...failed,
+      evidence: await gatherEvidence(provider, ours, 'runtime', deps, budget),
+      rollback: {
+        performed: false,
+        note: `not considered: ${notConclusive}, so this does not show the deploy is broken`,
+      },
+    });
+  }
   let decision;
   try {
     decision = await rollBack({
@@ -298,7 +323,7 @@ export async function execute(config: Config, deps: ExecuteDeps): Promise<RunOut
       },
     });
   } catch (error) {
-    const why = (error as Error).message;
+    const why = (error as Error).message.replace(/\.$/, '');
     decision = {
       result: 'rollback-failed' as const,
       performed: false,
@@ -310,6 +335,9 @@ export async function execute(config: Config, deps: ExecuteDeps): Promise<RunOut
   }
   probes.push(...decision.probes);
   warnings.push(...decision.warnings);
+  // Logs are selected by the deploy's time window, so reading them after the rollback loses nothing and
+  // does not keep a broken deploy serving for longer.
+  const evidence = await gatherEvidence(provider, ours, 'runtime', deps, budget);
   const superseded = decision.result === 'superseded';
   return outcome({
     result: decision.result,
@@ -329,6 +357,42 @@ export async function execute(config: Config, deps: ExecuteDeps): Promise<RunOut
       call: decision.call,
     },
   });
+}
+
+/** The least time verification gets after the deploy goes live, whatever the build left of `timeout`. */
+function minVerifyMs(config: Config): number {
+  return Math.min(config.timeoutMs, 60_000);
+}
+
+/** Extra time for one status read after the checks, when they finished at the deadline. */
+const GRACE_MS = 15_000;
+
+/**
+ * When the deploy being replaced failed the same health check before this one went live, the check (or
+ * its configuration: `version-from`, `health-path`, `headers`, `url`) is what is wrong, and rolling back
+ * would not make it pass. Says so, or undefined when the failure is the new deploy's.
+ */
+function sameFailureBefore(
+  baseline: HealthOutcome | undefined,
+  reason: FailureReason | undefined,
+  message: string | undefined,
+  config: Config,
+): string | undefined {
+  if (!baseline || !reason) return undefined;
+  const before = 'the deploy that served before this one failed the same health check';
+  if (!baseline.ok && baseline.reason === reason && reason !== 'not-ready') {
+    return `${before} (${baseline.message})`;
+  }
+  if (
+    baseline.ok &&
+    baseline.version === undefined &&
+    reason === 'version-mismatch' &&
+    config.expectVersion &&
+    /reports no version/.test(message ?? '')
+  ) {
+    return `${before}: it reported no version either, so \`version-from\` (${config.versionFrom.kind === 'header' ? `header:${config.versionFrom.name}` : config.versionFrom.pointer}) does not point at the version`;
+  }
+  return undefined;
 }
 
 /** Our deploy ended without going live: failed, canceled, replaced, waiting for approval or skipped. */
@@ -444,9 +508,9 @@ function servesVersion(base: URL, config: Config, deps: ExecuteDeps): () => Prom
   };
 }
 
-/** One health check of whatever serves now, to say what production runs after a failed deploy (F6). */
-async function checkProduction(base: URL, config: Config, deps: ExecuteDeps): Promise<ProductionCheck> {
-  const checked = await checkHealth(
+/** One health check of whatever serves now, without a version expectation (the version is still read). */
+function probeHealth(base: URL, config: Config, deps: ExecuteDeps): Promise<HealthOutcome> {
+  return checkHealth(
     deps.http,
     {
       url: resolveProbeUrl(base, config.healthPath),
@@ -457,6 +521,11 @@ async function checkProduction(base: URL, config: Config, deps: ExecuteDeps): Pr
     },
     deps.clock.now(),
   );
+}
+
+/** One health check of whatever serves now, to say what production runs after a failed deploy (F6). */
+async function checkProduction(base: URL, config: Config, deps: ExecuteDeps): Promise<ProductionCheck> {
+  const checked = await probeHealth(base, config, deps);
   return checked.ok
     ? { healthy: true, version: checked.version, detail: `HTTP ${checked.status}` }
     : { healthy: false, version: checked.version, detail: checked.message };
@@ -478,11 +547,23 @@ async function gatherEvidence(
   } catch (error) {
     raw = { lines: [], events: [], notes: [`evidence could not be read: ${(error as Error).message}`] };
   }
-  const redact = (text: string): string => deps.secrets.redact(text);
+  // Provider logs end up in the PR comment, which is public on public repositories: besides the known
+  // secrets, scrub the credentials apps commonly print (database URLs, password= and token= pairs).
+  const redact = (text: string): string => scrubCredentials(deps.secrets.redact(text));
   return {
     ...buildEvidence({ lines: raw.lines, events: raw.events, redact }),
     notes: raw.notes.map(redact),
   };
+}
+
+/** Masks URL credentials (`postgres://user:pass@host`) and `password=`/`token=`-style pairs. */
+export function scrubCredentials(text: string): string {
+  return text
+    .replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@:]+:[^\s/@]+@/gi, '$1***:***@')
+    .replace(
+      /\b([\w-]*?(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key))(\s*[=:]\s*)("[^"]*"|'[^']*'|\S+)/gi,
+      '$1$2***',
+    );
 }
 
 /** Maps a provider-phase error to a verdict: config-class, provider trouble or no deploy found. */

@@ -14,6 +14,8 @@ export interface HealthTarget {
   versionFrom: VersionSource;
   validate?: ValidateFunction;
   requestTimeoutMs: number;
+  /** Scrubs secrets from quoted values before they are cut (a captured token in a health body). */
+  redact?: (text: string) => string;
 }
 
 /** One health check's outcome. `waitable` failures are expected while a deploy warms up. */
@@ -31,7 +33,12 @@ export type HealthOutcome =
     };
 
 const WARMUP_ERRORS = new Set<HttpErrorKind>(['refused', 'reset', 'timeout']);
-const BODY_ERRORS = new Set<HttpErrorKind>(['body-too-large', 'redirect-loop', 'redirect-cross-origin']);
+const BODY_ERRORS = new Set<HttpErrorKind>([
+  'body-too-large',
+  'redirect-loop',
+  'redirect-cross-origin',
+  'redirect-invalid',
+]);
 
 /** Statuses a platform's proxy returns while the new instance boots: wait them out. */
 const WARMUP_STATUSES = new Set([502, 503, 504]);
@@ -138,7 +145,8 @@ function judgeResponse(
         ok: false,
         reason: 'health-body',
         waitable: false,
-        message: `${where} returned invalid JSON (${(error as Error).message})`,
+        // V8's message quotes a piece of the body, which may hold a secret cut too short to be redacted.
+        message: `${where} returned invalid JSON${jsonErrorPosition(error)}`,
       };
     }
   }
@@ -180,7 +188,7 @@ function judgeResponse(
   }
 
   if (target.validate && !target.validate(body)) {
-    const errors = describeSchemaErrors(target.validate.errors, body);
+    const errors = describeSchemaErrors(target.validate.errors, body, target.redact);
     return {
       ...base,
       ok: false,
@@ -328,4 +336,10 @@ function tryJson(response: HttpResponse): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** Where JSON.parse gave up, without the piece of the body V8 quotes. */
+function jsonErrorPosition(error: unknown): string {
+  const position = /position (\d+)/.exec((error as Error).message ?? '');
+  return position ? ` (at character ${position[1]})` : '';
 }

@@ -16,6 +16,7 @@ export type HttpErrorKind =
   | 'body-too-large'
   | 'redirect-loop'
   | 'redirect-cross-origin'
+  | 'redirect-invalid'
   | 'aborted'
   | 'network';
 
@@ -71,7 +72,9 @@ export interface HttpClientOptions {
 
 /** Creates the keep-alive Agent the whole run shares; close it when the run ends. */
 export function createDispatcher(): Agent {
-  return new Agent({ keepAliveTimeout: 10_000, connections: 16, connect: { timeout: 10_000 } });
+  // 32 connections per origin: as many as the checks file's highest `concurrency`, so checks never queue
+  // behind each other inside the client.
+  return new Agent({ keepAliveTimeout: 10_000, connections: 32, connect: { timeout: 10_000 } });
 }
 
 /** Builds an HttpClient on an explicit dispatcher so tests can pass a MockAgent or a local Agent. */
@@ -112,7 +115,18 @@ async function send(options: HttpClientOptions, req: HttpRequest): Promise<HttpR
       const location = response.headers.location;
       if (response.statusCode >= 300 && response.statusCode < 400 && location !== undefined) {
         await response.body.dump();
-        const next = new URL(String(location), url);
+        let next: URL;
+        try {
+          next = new URL(String(location), url);
+        } catch {
+          throw new HttpError(
+            'redirect-invalid',
+            redact(
+              `${url.href} redirected to ${JSON.stringify(String(location).slice(0, 200))}, which is not a URL`,
+            ),
+            url.href,
+          );
+        }
         if (next.origin !== origin) {
           // Following would send our headers (Authorization among them) to a host nobody configured.
           throw new HttpError(

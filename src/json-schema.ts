@@ -47,17 +47,23 @@ export function compileSchema(schema: unknown): { validate: ValidateFunction } |
  * Turns ajv errors into sentences that name the field and its actual value, e.g.
  * `/database/type must be "postgresql" but was "sqlite"`.
  */
-export function describeSchemaErrors(errors: ErrorObject[] | null | undefined, data: unknown): string[] {
+export function describeSchemaErrors(
+  errors: ErrorObject[] | null | undefined,
+  data: unknown,
+  redact: (text: string) => string = (text) => text,
+): string[] {
   const lines = new Set<string>();
+  // Values are redacted before they are cut, so a long secret cannot be cut into an unmasked fragment.
+  const show = (value: unknown): string => cut(redact(serialise(value)));
   for (const error of errors ?? []) {
     // `if`/`anyOf` wrappers repeat what their branches already said.
     if (error.keyword === 'if' || error.keyword === 'anyOf' || error.keyword === 'oneOf') continue;
-    lines.add(describeError(error, data));
+    lines.add(describeError(error, data, show));
   }
   return [...lines];
 }
 
-function describeError(error: ErrorObject, data: unknown): string {
+function describeError(error: ErrorObject, data: unknown, show: (value: unknown) => string): string {
   const path = error.instancePath === '' ? '(root)' : error.instancePath;
   const actual = resolvePointer(data, error.instancePath);
   const was = actual.found ? ` but was ${show(actual.value)}` : '';
@@ -82,14 +88,16 @@ function joinPath(base: string, property: string): string {
   return `${base}/${property.replace(/~/g, '~0').replace(/\//g, '~1')}`;
 }
 
-function show(value: unknown): string {
+function serialise(value: unknown): string {
   if (value === undefined) return 'undefined';
-  let text: string;
   try {
-    text = JSON.stringify(value);
+    return JSON.stringify(value) ?? String(value);
   } catch {
     // A hostile body (absurdly deep nesting) must not crash the verdict; its type is evidence enough.
-    text = Array.isArray(value) ? '[…]' : typeof value === 'object' && value !== null ? '{…}' : String(value);
+    return Array.isArray(value) ? '[…]' : typeof value === 'object' && value !== null ? '{…}' : String(value);
   }
+}
+
+function cut(text: string): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

@@ -20,8 +20,9 @@ export async function run(): Promise<void> {
   const event = readRunEvent(process.env);
   const status = event.deploymentStatus;
   if (status && status.state !== 'success') {
-    // The provider reported a deploy that is not ready (or failed): there is nothing to verify yet, and
-    // the provider's own status already tells the story. No verdict either way.
+    // Not deployed (failure, error), not finished (pending, queued, in progress) or retired (inactive):
+    // there is no deploy to verify. The provider's own status already tells the story, so the step neither
+    // passes the deploy nor fails it.
     core.notice(
       `The deployment to "${status.environment}" is "${status.state}", not "success": nothing to verify, so ` +
         "Deploy Sentinel gives no verdict. Add `if: github.event.deployment_status.state == 'success'` to the job to skip such runs.",

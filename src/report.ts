@@ -239,8 +239,8 @@ export function renderSummary(report: JsonReport): string {
   const facts: [string, string | null | undefined][] = [
     ['Result', `\`${report.result}\`${report.failureReason ? ` (\`${report.failureReason}\`)` : ''}`],
     ['URL', report.url],
-    ['Expected version', report.expectedVersion && `\`${report.expectedVersion}\``],
-    ['Reported version', report.version && `\`${report.version}\``],
+    ['Expected version', report.expectedVersion && code(report.expectedVersion)],
+    ['Reported version', report.version && code(report.version)],
     [
       'Deploy',
       report.deploy.id &&
@@ -251,7 +251,7 @@ export function renderSummary(report: JsonReport): string {
     [
       'Production',
       report.production &&
-        `serves ${report.production.version ? `\`${report.production.version}\`` : 'an unknown version'}, ` +
+        `serves ${report.production.version ? code(report.production.version) : 'an unknown version'}, ` +
           (report.production.healthy ? 'healthy' : `not healthy: ${cell(report.production.detail)}`),
     ],
     ['Duration', formatDuration(report.durationMs)],
@@ -371,6 +371,17 @@ function fence(text: string): string {
   const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((match) => match[0].length));
   const ticks = '`'.repeat(longest + 1);
   return `${ticks}text\n${text}\n${ticks}`;
+}
+
+/**
+ * A value the service reported (a version), shown as code in a table cell. The service (on a preview,
+ * the PR's author) controls it, so it must not close the code span, the cell or the row.
+ */
+function code(text: string): string {
+  return `\`${text
+    .replace(/[`\r\n]/g, ' ')
+    .replace(/\|/g, '\\|')
+    .slice(0, 200)}\``;
 }
 
 function cell(text: string): string {

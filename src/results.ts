@@ -16,6 +16,7 @@ export type FailureReason =
   | 'unstable'
   | 'check-failed'
   | 'canary-lost'
+  | 'canary-unverified'
   | 'deploy-not-found'
   | 'deploy-failed'
   | 'deploy-canceled'
@@ -49,6 +50,8 @@ export interface ProbeResult {
   steps?: StepResult[];
   /** Last lines of a command check's output, redacted. */
   outputTail?: string;
+  /** The probe could not test the deploy (no canary written, no time left): a failure, never a rollback. */
+  inconclusive?: boolean;
 }
 
 /** One phase of the run for the timeline (wait for live, checks, rollback, ...). */

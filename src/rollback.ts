@@ -2,9 +2,12 @@ import type { Config } from './config.js';
 import type { ExecuteDeps } from './execute.js';
 import { Deadline } from './poll.js';
 import { newerDeploys } from './providers/locate.js';
-import type { Deploy, Provider } from './providers/types.js';
+import { RollbackUnconfirmedError, type Deploy, type Provider } from './providers/types.js';
 import type { ProbeResult } from './results.js';
 import { verifyService, type PhaseRunner } from './verify.js';
+
+/** Upper bound of the random pause before a rollback call, which separates two racing runs. */
+const RACE_SETTLE_MS = 2000;
 
 /** What the rollback phase decided and did. */
 export interface RollbackDecision {
@@ -106,9 +109,14 @@ export async function rollBack(input: RollbackInput): Promise<RollbackDecision> 
         ok: false,
       };
     }
+    // A newer deploy (not one that already failed) decides what serves next: acting now could undo it.
     const latest = newer[0];
     if (latest) {
-      const message = `a newer deploy (${latest.id}, ${latest.status}) was created while this run verified ${ours.id}; the newer deploy decides what serves, so nothing was rolled back`;
+      const still =
+        latest.phase === 'live'
+          ? ''
+          : `; until it goes live, ${ours.id} keeps serving, so watch that it does`;
+      const message = `a newer deploy (${latest.id}, ${latest.status}) was created while this run verified ${ours.id}; the newer deploy decides what serves, so nothing was rolled back${still}`;
       return {
         value: decision({ result: 'superseded', message, note: `not performed: ${message}.` }),
         ok: true,
@@ -150,12 +158,38 @@ export async function rollBack(input: RollbackInput): Promise<RollbackDecision> 
       };
     }
 
+    // Two runs on one service can reach this point together (no `concurrency:` group). Neither API offers
+    // a lock, so each waits a random moment and looks once more: the later one then sees the earlier
+    // one's rollback deploy as newer than ours, and stands down as superseded.
+    await deps.sleep(Math.round((deps.random ?? Math.random)() * RACE_SETTLE_MS));
+    const raced = (await newerDeploys(provider, ours))?.[0];
+    if (raced) {
+      const message = `a newer deploy (${raced.id}, ${raced.status}) appeared just before the rollback, perhaps another run's rollback; nothing was sent`;
+      return {
+        value: decision({ result: 'superseded', message, note: `not performed: ${message}.` }),
+        ok: true,
+      };
+    }
     deps.log.info(`Rolling back to ${targetText}: ${call}`);
     let restored: Deploy;
     try {
       restored = await provider.rollback(target);
     } catch (error) {
-      const why = (error as Error).message;
+      const why = (error as Error).message.replace(/\.$/, '');
+      if (error instanceof RollbackUnconfirmedError) {
+        // Accepted, but the new deploy could not be identified: it was performed, and that must show.
+        return {
+          value: decision({
+            result: 'rollback-failed',
+            performed: true,
+            targetId: target.id,
+            call,
+            message: `the rollback to ${targetText} was sent, but ${why}`,
+            note: `sent, not confirmed: ${label} accepted the rollback to ${targetText}, but ${why}. On call: check in the ${label} dashboard that it went live.`,
+          }),
+          ok: false,
+        };
+      }
       return {
         value: decision({
           result: 'rollback-failed',
@@ -167,12 +201,27 @@ export async function rollBack(input: RollbackInput): Promise<RollbackDecision> 
         ok: false,
       };
     }
-    const followed = await provider.waitForDeploy(restored.id, deadline, (deploy, previous) =>
-      deps.log.info(
-        `${label} rollback deploy ${deploy.id}: ${previous ? `${previous} → ` : ''}${deploy.status}`,
-      ),
-    );
     const performedFields = { performed: true, deployId: restored.id, targetId: target.id, call };
+    let followed;
+    try {
+      followed = await provider.waitForDeploy(restored.id, deadline, (deploy, previous) =>
+        deps.log.info(
+          `${label} rollback deploy ${deploy.id}: ${previous ? `${previous} → ` : ''}${deploy.status}`,
+        ),
+      );
+    } catch (error) {
+      // The rollback was sent and accepted: say so, whatever happened while following it.
+      const why = (error as Error).message.replace(/\.$/, '');
+      return {
+        value: decision({
+          ...performedFields,
+          result: 'rollback-failed',
+          message: `the rollback to ${targetText} was sent as deploy ${restored.id}, but following it failed: ${why}`,
+          note: `sent, not confirmed: ${label} accepted the rollback to ${targetText} (deploy ${restored.id}), but following it failed (${why}). On call: check in the ${label} dashboard that deploy ${restored.id} went live.`,
+        }),
+        ok: false,
+      };
+    }
     if (followed.deploy.phase !== 'live') {
       const how = followed.settled
         ? `ended ${followed.deploy.status}`

@@ -7,12 +7,18 @@ import { realSleep, systemClock } from './poll.js';
 import { SecretRegistry } from './secrets.js';
 import { ActionState } from './state.js';
 
-/** The runner's logger: plain lines, warnings as annotations, one collapsible group per phase. */
-export const runnerLogger: Logger = {
-  info: (message) => core.info(message),
-  warning: (message) => core.warning(message),
-  group: (name, fn) => core.group(name, fn),
-};
+/**
+ * The runner's logger: plain lines, warnings as annotations, one collapsible group per phase. Every line
+ * is redacted first: progress lines quote what the service said, and a service can echo a secret in a
+ * form the runner's own masking does not know.
+ */
+export function runnerLogger(secrets: SecretRegistry): Logger {
+  return {
+    info: (message) => core.info(secrets.redact(message)),
+    warning: (message) => core.warning(secrets.redact(message)),
+    group: (name, fn) => core.group(secrets.redact(name), fn),
+  };
+}
 
 /**
  * Wires the real dependencies for one entry point (pre, main or post): one keep-alive dispatcher, the
@@ -27,7 +33,7 @@ export function createRuntime(
     http: createHttpClient({ dispatcher, secrets, timeoutMs: requestTimeoutMs }),
     clock: systemClock,
     sleep: realSleep,
-    log: runnerLogger,
+    log: runnerLogger(secrets),
     secrets,
     state: new ActionState(),
     exec: execCommand,

@@ -20,6 +20,13 @@ export class SecretRegistry {
     if (trimmed.length < MIN_SECRET_LENGTH || this.values.has(trimmed)) return;
     this.values.add(trimmed);
     this.maskInLog(trimmed);
+    // A JSON-escaped copy turns up in the report and in quoted values when the secret has quotes,
+    // backslashes or control characters.
+    const escaped = JSON.stringify(trimmed).slice(1, -1);
+    if (escaped !== trimmed) {
+      this.values.add(escaped);
+      this.maskInLog(escaped);
+    }
     // A URL-encoded copy turns up in query strings and redirects. A value with an unpaired surrogate
     // (a hostile service can return one) has no URL encoding, so it cannot turn up in a URL either.
     let encoded: string;

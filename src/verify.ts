@@ -29,6 +29,11 @@ export interface Verification {
   probes: ProbeResult[];
   version?: string;
   failure?: { reason: FailureReason; message: string };
+  /**
+   * Why the failure does not show the deploy is broken (a canary that was never written, checks the
+   * timeout left no time for): the run fails, but nothing is rolled back on it.
+   */
+  inconclusive?: string;
   /** True once the service passed its health check (a failure after it is the deploy's, not the warm-up's). */
   healthy: boolean;
 }
@@ -52,6 +57,7 @@ export async function verifyService(
     versionFrom: config.versionFrom,
     validate: config.healthSchema?.validate,
     requestTimeoutMs: config.requestTimeoutMs,
+    redact: (text) => deps.secrets.redact(text),
   };
   const health = await phase(`${label}Wait until live and healthy`, async () => {
     const waited = await waitUntilHealthy(deps.http, healthTarget, {
@@ -94,16 +100,31 @@ export async function verifyService(
     });
     probes.push(...rows.map((row) => (label ? { ...row, name: `${label}${row.name}` } : row)));
   }
-  const failed = probes.find((probe) => !probe.passed);
+  const failing = probes.filter((probe) => !probe.passed);
+  // A conclusive failure (a check that ran and failed) outranks one that could not test anything.
+  const failed = failing.find((probe) => !isInconclusive(probe)) ?? failing[0];
+  if (!failed) return { probes, version: health.version, healthy: true };
+  const inconclusive = isInconclusive(failed);
   return {
     probes,
     version: health.version,
     healthy: true,
-    failure: failed && {
-      reason: failed.kind === 'canary' ? 'canary-lost' : 'check-failed',
+    failure: {
+      reason:
+        failed.kind === 'canary' ? (inconclusive ? 'canary-unverified' : 'canary-lost') : 'check-failed',
       message: `${failed.name}: ${failed.failure ?? 'failed'}`,
     },
+    inconclusive: inconclusive
+      ? failed.kind === 'canary'
+        ? 'the canary could not test persistence'
+        : 'the timeout ran out before the checks could run'
+      : undefined,
   };
+}
+
+/** A failed probe that never tested the deploy: the canary was never written, or no request was sent. */
+function isInconclusive(probe: ProbeResult): boolean {
+  return probe.inconclusive === true || /not sent, the overall timeout ran out/.test(probe.failure ?? '');
 }
 
 /** What the checks runner needs, for main, pre and post alike. */
@@ -143,6 +164,7 @@ async function canaryProbe(
       passed: false,
       durationMs: 0,
       failure: `no canary was written before the deploy, so persistence could not be checked: ${reason}`,
+      inconclusive: true,
     };
   }
   for (const value of Object.values(saved.captured)) deps.secrets.add(value);
@@ -156,6 +178,7 @@ async function canaryProbe(
         `persistence not proven: the canary was written when the service already reported ${saved.versionAtWrite}, ` +
         'the expected version, so it never crossed the deploy. Run the action in the same job as the deploy, ' +
         'before the deploy step, so pre writes the canary to the previous version.',
+      inconclusive: true,
     };
   }
   return readCanary(canary, saved.captured, context);

@@ -125,7 +125,7 @@ describe('dist/main against the example service', () => {
     const inputs = { url: svc.url, checks: CANARY_CHECKS, 'expect-version': SHA, ...fast };
     await runner.run('pre', inputs); // the deploy already happened before the job: pre sees SHA
     const run = await runner.run('main', inputs);
-    expect(run.outputs).toMatchObject({ result: 'failed', 'failure-reason': 'canary-lost' });
+    expect(run.outputs).toMatchObject({ result: 'failed', 'failure-reason': 'canary-unverified' });
     expect(run.report?.probes.find((p) => p.kind === 'canary')?.failure).toMatch(
       /persistence not proven: the canary was written when the service already reported 3f9c2e1/,
     );

@@ -625,42 +625,44 @@ describe('dist/main on deployment_status events', () => {
     }).toEqual({
       // A canary cannot cross a deploy that finished before the job: a loud failure saying so, not a pass.
       result: 'failed',
-      reason: 'canary-lost',
+      reason: 'canary-unverified',
       canary: expect.stringContaining('on deployment_status the deploy finished before this job started'),
     });
     expect(pre.stdout).toContain('no canary written');
   });
 
-  it('failure: no verdict, a notice, no GitHub calls and no request to the service', async () => {
-    const target = await recorder();
-    const gh = await github();
-    const eventPath = deploymentStatusEvent({
-      state: 'failure',
-      environment: 'shop-api PR #7',
-      environmentUrl: target.url,
-      sha: SHA,
-    });
-    const run = await job(gh, 'deployment_status', eventPath).run('main', {
-      url: target.url,
-      'health-schema': 'health-schema.yaml',
-      checks: CHECKS,
-      'github-token': GH_TOKEN,
-      ...fast,
-    });
-    expect(run.exitCode).toBe(0);
-    expect(run.outputs.result).toBe('');
-    expect(run.outputs['failure-reason']).toBeUndefined();
-    expect(run.report).toBeUndefined();
-    const notices = run.stdout.split('\n').filter((line) => line.startsWith('::notice'));
-    expect(notices).toHaveLength(1);
-    expect(notices[0]).toContain('title=Deploy Sentinel%3A no verdict');
-    expect(notices[0]).toContain('"shop-api PR #7" is "failure", not "success": nothing to verify');
-    expect(run.stdout).not.toMatch(/^::(error|warning)/m);
-    expect(run.summary).toBe('');
-    expect(gh.requests).toEqual([]);
-    expect(gh.checkRuns()).toEqual([]);
-    expect(target.requests).toEqual([]);
-  });
+  it.each(['failure', 'in_progress'])(
+    '%s: no verdict, a notice, no GitHub calls and no request to the service',
+    async (state) => {
+      const target = await recorder();
+      const gh = await github();
+      const eventPath = deploymentStatusEvent({
+        state,
+        environment: 'shop-api PR #7',
+        environmentUrl: target.url,
+        sha: SHA,
+      });
+      const run = await job(gh, 'deployment_status', eventPath).run('main', {
+        url: target.url,
+        'health-schema': 'health-schema.yaml',
+        checks: CHECKS,
+        'github-token': GH_TOKEN,
+        ...fast,
+      });
+      expect(run.exitCode).toBe(0);
+      expect(run.outputs.result).toBe('');
+      expect(run.outputs['failure-reason']).toBeUndefined();
+      expect(run.report).toBeUndefined();
+      const notices = run.stdout.split('\n').filter((line) => line.startsWith('::notice'));
+      expect(notices).toHaveLength(1);
+      expect(notices[0]).toContain('title=Deploy Sentinel%3A no verdict');
+      expect(notices[0]).toContain(`"shop-api PR #7" is "${state}", not "success": nothing to verify`);
+      expect(run.stdout).not.toMatch(/^::(error|warning)/m);
+      expect(run.summary).toBe('');
+      expect(gh.requests).toEqual([]);
+      expect(target.requests).toEqual([]);
+    },
+  );
 });
 
 describe('dist/main on pull_request events: previews found through the provider API', () => {
@@ -811,7 +813,7 @@ describe('dist/main on pull_request events: previews found through the provider 
       production: production.requests,
     }).toEqual({
       result: 'failed',
-      reason: 'canary-lost',
+      reason: 'canary-unverified',
       canary: expect.stringContaining('a pull-request preview starts as a new service'),
       production: [],
     });
@@ -1137,6 +1139,32 @@ describe('workflow_dispatch with deploy-id: current', () => {
     });
     expect(third.exitCode).toBe(0);
     expect(summaryAsText(third.summary)).toContain(`superseded by deploy ${restored}`);
+  });
+});
+
+describe('two runs at once', () => {
+  const dispatch = () =>
+    dispatchEvent({ environment: 'production', rollback: 'on-failure', 'deploy-id': 'current' });
+
+  it('two concurrent runs on one service send exactly one rollback (three rounds)', async () => {
+    for (let round = 0; round < 3; round++) {
+      const svc = await service({ version: SHA, faults: 'degraded' });
+      const emulator = await renderProduction(svc);
+      const targets: string[] = [];
+      emulator.onRollback(async (target) => {
+        targets.push(target);
+        return { status: 201, onLive: () => svc.restart({ version: OLD_SHA, faults: '' }) };
+      });
+      const gh = await github();
+      // No `concurrency:` group: both runs find the same failing deploy and reach the rollback together.
+      const runs = await Promise.all([
+        job(gh, 'workflow_dispatch', dispatch()).run('main', dispatchInputs(emulator)),
+        job(gh, 'workflow_dispatch', dispatch()).run('main', dispatchInputs(emulator)),
+      ]);
+      expect(targets).toEqual(['dep-previous0000000000']);
+      expect(renderCalls(emulator.requests).filter((c) => c.startsWith('POST'))).toHaveLength(1);
+      expect(runs.map((r) => r.outputs.result).sort()).toEqual(['rolled-back', 'superseded']);
+    }
   });
 });
 

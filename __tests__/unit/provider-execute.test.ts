@@ -29,8 +29,15 @@ interface Seen {
 function run(options: {
   inputs?: Record<string, string>;
   ours: Record<string, unknown>;
+  /** Statuses GET /deploys/{ours} answers in turn (the list keeps `ours.status`). */
+  statuses?: string[];
   health: { status: number; body?: unknown };
 }) {
+  let step = 0;
+  const oursNow = () =>
+    options.statuses
+      ? { ...options.ours, status: options.statuses[Math.min(step++, options.statuses.length - 1)] }
+      : options.ours;
   const clock = { t: T0, now: () => clock.t };
   const sleep = async (ms: number): Promise<void> => {
     clock.t += ms;
@@ -69,7 +76,7 @@ function run(options: {
             )
             .map((deploy, i) => ({ cursor: `c${i}`, deploy })),
         );
-      if (url.pathname === `${base}/deploys/${String(options.ours.id)}`) return json(options.ours);
+      if (url.pathname === `${base}/deploys/${String(options.ours.id)}`) return json(oursNow());
       if (url.pathname === '/v1/logs')
         return json({
           hasMore: false,
@@ -226,5 +233,44 @@ describe('execute with provider render: config-class failures', () => {
     expect(outcome.failureMessage).toContain('`api-token`');
     expect(JSON.stringify(outcome)).not.toContain(TOKEN);
     expect(calls).toEqual([`GET /v1/services/${SERVICE}`]);
+  });
+});
+
+describe('execute with provider render: inconclusive failures never roll back', () => {
+  it('a health check the previous deploy failed the same way is the check at fault: no rollback', async () => {
+    const r = run({
+      inputs: { rollback: 'on-failure', 'health-path': '/healthz' },
+      ours: {
+        id: 'dep-ours',
+        status: 'update_in_progress',
+        commit: { id: SHA },
+        createdAt: iso(T0 - 60_000),
+      },
+      statuses: ['update_in_progress', 'live'],
+      health: { status: 404, body: { message: 'not found' } },
+    });
+    const outcome = await r.go();
+    expect(outcome).toMatchObject({ result: 'failed', failureReason: 'health-status' });
+    expect(outcome.rollback.performed).toBe(false);
+    expect(outcome.rollback.note).toMatch(
+      /^not considered: the deploy that served before this one failed the same health check \(GET \/healthz answered 404\)/,
+    );
+    expect(r.api.some((s) => s.method === 'POST')).toBe(false);
+  });
+
+  it('a canary that was never written fails as canary-unverified, without a rollback', async () => {
+    const r = run({
+      inputs: {
+        rollback: 'on-failure',
+        checks:
+          "canary:\n  write: { request: POST /notes, capture: { id: /id } }\n  read: { request: 'GET /notes/{{ id }}' }\n",
+      },
+      ours: { id: 'dep-ours', status: 'live', commit: { id: SHA }, createdAt: iso(T0 - 60_000) },
+      health: { status: 200, body: { version: SHA } },
+    });
+    const outcome = await r.go();
+    expect(outcome).toMatchObject({ result: 'failed', failureReason: 'canary-unverified' });
+    expect(outcome.rollback.note).toContain('not considered: the canary could not test persistence');
+    expect(r.api.some((s) => s.method === 'POST')).toBe(false);
   });
 });

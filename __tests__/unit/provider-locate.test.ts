@@ -459,6 +459,7 @@ describe('rollBack guards (never act on a deploy other than the verified one)', 
     expect(g.provider.calls).toEqual([
       'listDeploys',
       'getDeploy ours',
+      'listDeploys', // the second look, after the random pause that separates racing runs
       'rollback lkg',
       'waitForDeploy dep-rb',
     ]);

@@ -3,6 +3,7 @@
  * clock whose `sleep` only advances time. Covers the status machine, paging, error mapping, triggering,
  * evidence (logs and events) and the rollback calls.
  */
+import { RollbackUnconfirmedError } from '../../src/providers/types.js';
 import { describe, expect, it } from '@jest/globals';
 import { MockAgent } from 'undici';
 import { ProviderConfigError } from '../../src/errors.js';
@@ -526,11 +527,11 @@ describe('RenderProvider: rollback calls', () => {
     });
   });
 
-  it('fails when the rollback answer has no deploy', async () => {
+  it('reports a rollback answered without a deploy as sent but unconfirmed', async () => {
     const { provider } = render(() => ({ status: 202 }));
-    await expect(provider.rollback(target)).rejects.toThrow(
-      /rolling back returned something other than the new deploy/,
-    );
+    const error = await provider.rollback(target).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RollbackUnconfirmedError);
+    expect((error as Error).message).toBe('Render answered without the new deploy');
   });
 
   // Review: check() maps every 404 that is not getDeploy to "Render does not know service … Check input

@@ -16,3 +16,18 @@ describe('capSummary', () => {
     expect(body.split('\n').every((row) => row === line.trimEnd())).toBe(true);
   });
 });
+
+describe('scrubCredentials (provider log lines bound for a public PR comment)', () => {
+  it('masks database URL credentials and password/token pairs, keeping the diagnosis words', async () => {
+    const { scrubCredentials } = await import('../../src/execute.js');
+    expect(scrubCredentials('connecting to postgres://app:hunter2@db.internal:5432/shop')).toBe(
+      'connecting to postgres://***:***@db.internal:5432/shop',
+    );
+    expect(scrubCredentials('DB_PASSWORD=hunter2 api_key: "abc def" token=xyz')).toBe(
+      'DB_PASSWORD=*** api_key: *** token=***',
+    );
+    expect(scrubCredentials('FATAL: password authentication failed for user "app"')).toBe(
+      'FATAL: password authentication failed for user "app"',
+    );
+  });
+});

@@ -60,17 +60,21 @@ export function assessResponse(
   capture: Record<string, string>,
   response: HttpResponse,
   redact: Redact = (text) => text,
+  register: (value: string) => void = () => undefined,
 ): ResponseAssessment {
   const json = lazyJson(response);
+  // Captured values are secrets from the moment they arrive: mask them before any failure can quote them.
+  const captured = captureValues(capture, json);
+  if ('captured' in captured) for (const value of Object.values(captured.captured)) register(value);
   const failure =
     checkStatus(expect.status, response.status) ??
     checkHeaders(expect.headers, response.headers, redact) ??
     checkBody(expect, response.text(), redact) ??
     checkJson(expect, json, redact) ??
-    checkSchema(expect, json) ??
+    checkSchema(expect, json, redact) ??
     checkLatency(expect.maxMs, response.durationMs);
   if (failure) return { failure };
-  return captureValues(capture, json);
+  return captured;
 }
 
 function checkStatus(expected: number[] | undefined, status: number): string | undefined {
@@ -120,12 +124,12 @@ function checkJson(expect: ConcreteExpectation, json: () => JsonBody, redact: Re
   return undefined;
 }
 
-function checkSchema(expect: ConcreteExpectation, json: () => JsonBody): string | undefined {
+function checkSchema(expect: ConcreteExpectation, json: () => JsonBody, redact: Redact): string | undefined {
   if (!expect.schema) return undefined;
   const body = json();
   if (!body.ok) return body.failure;
   if (expect.schema(body.value)) return undefined;
-  const errors = describeSchemaErrors(expect.schema.errors, body.value).slice(0, MAX_SCHEMA_ERRORS);
+  const errors = describeSchemaErrors(expect.schema.errors, body.value, redact).slice(0, MAX_SCHEMA_ERRORS);
   return `body does not satisfy expect.schema: ${errors.join('; ')}`;
 }
 

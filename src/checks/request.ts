@@ -115,7 +115,9 @@ export async function performRequest(
     return fail(`${label}: the request failed: ${(error as Error).message}`, durationMs);
   }
 
-  const assessment = assessResponse(expect, spec.capture, response, redact);
+  const assessment = assessResponse(expect, spec.capture, response, redact, (value) =>
+    ctx.secrets.add(value),
+  );
   if ('failure' in assessment)
     return fail(`${label}: ${assessment.failure}`, response.durationMs, response.status);
   for (const value of Object.values(assessment.captured)) ctx.secrets.add(value);

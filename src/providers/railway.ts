@@ -4,6 +4,7 @@ import type { HttpResponse } from '../http.js';
 import type { Clock, Deadline, Random, Sleep } from '../poll.js';
 import { ApiClient, ProviderApiError, type Budget } from './api-client.js';
 import { pollUntilSettled, providerPacing } from './follow.js';
+import { RollbackUnconfirmedError } from './types.js';
 import type {
   Deploy,
   DeployPhase,
@@ -331,7 +332,9 @@ export class RailwayProvider implements Provider {
   }
 
   async rollback(target: Deploy): Promise<Deploy> {
-    const before = (await this.listDeploys())[0]?.createdAt ?? 0;
+    const earlier = await this.listDeploys();
+    const before = earlier[0]?.createdAt ?? 0;
+    const known = new Set(earlier.map((deploy) => deploy.id));
     const data = await this.query<{ deploymentRollback: boolean }>(
       'rollback',
       { id: target.id },
@@ -342,15 +345,25 @@ export class RailwayProvider implements Provider {
         `Railway declined to roll back to deployment ${target.id} (deploymentRollback returned false).`,
       );
     }
-    // deploymentRollback does not name the deployment it creates: look for the newest one after the call.
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const created = (await this.listDeploys({ createdAfter: before }))[0];
-      if (created) return created;
-      if (this.options.budget.remainingMs() <= 0) break;
-      await this.options.sleep(Math.min(this.options.intervalMs * (attempt + 1), 5000));
+    // deploymentRollback does not name the deployment it creates: look for it after the call. From here
+    // on the rollback was accepted, so a failure to find it is "unconfirmed", never "not performed".
+    try {
+      for (let attempt = 0; attempt < 10; attempt++) {
+        // The rollback's deployment: new since the call and of the target's commit (a push landing at the
+        // same moment must not be mistaken for it).
+        const created = (await this.listDeploys({ createdAfter: before })).find(
+          (deploy) =>
+            !known.has(deploy.id) && (target.commit === undefined || deploy.commit === target.commit),
+        );
+        if (created) return created;
+        if (this.options.budget.remainingMs() <= 0) break;
+        await this.options.sleep(Math.min(this.options.intervalMs * (attempt + 1), 5000));
+      }
+    } catch (error) {
+      throw new RollbackUnconfirmedError(`its new deployment could not be read: ${(error as Error).message}`);
     }
-    throw new ProviderApiError(
-      `Railway accepted the rollback to ${target.id}, but no new deployment appeared in the deployment list; check the Railway dashboard.`,
+    throw new RollbackUnconfirmedError(
+      'no new deployment of the target commit appeared in the deployment list',
     );
   }
 
@@ -399,7 +412,7 @@ export class RailwayProvider implements Provider {
       // silent falls back to polling after a minute instead of costing the whole budget.
       // A quarter of what is left, at most a minute: a hung upgrade must leave time to poll.
       const silenceMs = Math.min(SOCKET_SILENCE_MS, Math.max(1000, deadline.remainingMs() / 4));
-      const silenceTimer = setTimeout(() => {
+      let silenceTimer = setTimeout(() => {
         if (!last)
           finish({ kind: 'fallback', reason: `no status arrived within ${Math.round(silenceMs / 1000)} s` });
       }, silenceMs);
@@ -457,6 +470,12 @@ export class RailwayProvider implements Provider {
             return;
           }
           last = deploy;
+          // A half-open socket says nothing more: after a silent minute, poll instead of waiting it out.
+          clearTimeout(silenceTimer);
+          silenceTimer = setTimeout(
+            () => finish({ kind: 'fallback', reason: `no message for ${SOCKET_SILENCE_MS / 1000} s` }),
+            SOCKET_SILENCE_MS,
+          );
           if (deploy.status !== previous) {
             onStatus(deploy, previous);
             previous = deploy.status;

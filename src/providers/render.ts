@@ -4,6 +4,7 @@ import type { HttpResponse } from '../http.js';
 import type { Clock, Deadline, Random, Sleep } from '../poll.js';
 import { ApiClient, ProviderApiError, type Budget } from './api-client.js';
 import { pollUntilSettled, providerPacing } from './follow.js';
+import { RollbackUnconfirmedError } from './types.js';
 import type {
   Deploy,
   DeployPhase,
@@ -280,9 +281,14 @@ export class RenderProvider implements Provider {
       body: { deployId: target.id },
       notFound: 'rollback-target',
     });
-    // Render answers 201 with the new deploy (trigger `rollback`); anything else breaks the contract.
-    if (body === undefined) throw this.malformed('rolling back', 'the new deploy');
-    return this.toDeploy(body as RenderDeploy);
+    // Render answers 201 with the new deploy (trigger `rollback`). The call went through either way, so
+    // an answer we cannot read is an unconfirmed rollback, never one "not performed".
+    if (body === undefined) throw new RollbackUnconfirmedError('Render answered without the new deploy');
+    try {
+      return this.toDeploy(body as RenderDeploy);
+    } catch (error) {
+      throw new RollbackUnconfirmedError(`Render's answer could not be read: ${(error as Error).message}`);
+    }
   }
 
   async pauseAutoDeploy(): Promise<void> {

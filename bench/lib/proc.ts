@@ -1,0 +1,133 @@
+/**
+ * Runs the processes a benchmark compares and measures them alike: when each started and ended (on this
+ * process's performance.now() clock), and its peak RSS.
+ *
+ * Peak RSS is the kernel's `ru_maxrss` of the process in every case: Node processes (dist/main, wait-on,
+ * bare node) print it at exit through the `__tests__/support/peak-rss.mjs` preload; other programs (curl, a
+ * shell loop) run under GNU time (`/usr/bin/time -f %M`), which reads the same figure from wait4().
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { JobRunner, type ActionRun } from '../../scripts/lib/action-runner.mjs';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const PEAK_RSS_PRELOAD = fileURLToPath(
+  new URL('../../__tests__/support/peak-rss.mjs', import.meta.url),
+);
+/** Extra environment for JobRunner.run: the peak-RSS preload. */
+export const PEAK_RSS_ENV = { NODE_OPTIONS: `--import=${PEAK_RSS_PRELOAD}` };
+export const WAIT_ON_BIN = fileURLToPath(new URL('../../node_modules/wait-on/bin/wait-on', import.meta.url));
+const GNU_TIME = '/usr/bin/time';
+const DIST_MAIN = fileURLToPath(new URL('../../dist/main/index.js', import.meta.url));
+
+/** Absolute path of a program on PATH, or undefined. */
+export function which(program: string): string | undefined {
+  const found = spawnSync('sh', ['-c', `command -v ${program}`], { encoding: 'utf8' });
+  const path = found.stdout.trim();
+  return found.status === 0 && path.startsWith('/') ? path : undefined;
+}
+
+/** Whether GNU time can report a child's peak RSS here. */
+export const canTimeRss: boolean =
+  existsSync(GNU_TIME) && spawnSync(GNU_TIME, ['-f', '%M', 'true'], { encoding: 'utf8' }).status === 0;
+
+/** Peak RSS in MiB from a `peak-rss-kib=<n>` line (the preload's, or GNU time's with our format). */
+export function peakRssMiB(stderr: string): number | undefined {
+  const matches = [...stderr.matchAll(/peak-rss-kib=(\d+)/g)];
+  const last = matches.at(-1);
+  return last ? Number(last[1]) / 1024 : undefined;
+}
+
+export interface ProcessRun {
+  exitCode: number;
+  /** performance.now() just before the spawn. */
+  startedAt: number;
+  /** performance.now() when the process had exited and its output was drained. */
+  endedAt: number;
+  stdout: string;
+  stderr: string;
+  peakRssMiB?: number;
+}
+
+export interface RunOptions {
+  /** `node`: the command is a Node binary and gets the preload; `time`: wrapped in GNU time when present. */
+  rss: 'node' | 'time' | 'none';
+  env?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+}
+
+/** Spawns `command args` and resolves when it has exited. */
+export async function runProcess(command: string, args: string[], options: RunOptions): Promise<ProcessRun> {
+  let file = command;
+  let argv = args;
+  if (options.rss === 'node') argv = [`--import=${PEAK_RSS_PRELOAD}`, ...args];
+  if (options.rss === 'time' && canTimeRss) {
+    file = GNU_TIME;
+    argv = ['-f', 'peak-rss-kib=%M', command, ...args];
+  }
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env };
+  const startedAt = performance.now();
+  const child = spawn(file, argv, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+  const exitCode = await new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve(code ?? -1));
+  });
+  clearTimeout(timer);
+  const endedAt = performance.now();
+  return { exitCode, startedAt, endedAt, stdout, stderr, peakRssMiB: peakRssMiB(stderr) };
+}
+
+/** A Node process, on the Node that runs the benchmark (Node 24), with the peak-RSS preload. */
+export function runNode(args: string[], options: Omit<RunOptions, 'rss'> = {}): Promise<ProcessRun> {
+  return runProcess(process.execPath, args, { ...options, rss: 'node' });
+}
+
+/** wait-on's CLI, as `npx wait-on …` runs it, on the same Node. */
+export function runWaitOn(args: string[]): Promise<ProcessRun> {
+  return runNode([WAIT_ON_BIN, ...args]);
+}
+
+export interface SentinelRun extends ProcessRun {
+  run: ActionRun;
+}
+
+/**
+ * dist/main run as the runner runs it (JobRunner: INPUT_* variables, real GITHUB_OUTPUT and summary
+ * files), with the peak-RSS preload. `endedAt` is the process's exit, not the reading of its files.
+ */
+export async function runSentinel(
+  inputs: Record<string, string>,
+  job: { workspace?: string; env?: Record<string, string> } = {},
+): Promise<SentinelRun> {
+  for (let attempt = 1; ; attempt++) {
+    const runner = new JobRunner(job);
+    const startedAt = performance.now();
+    const run = await runner.run('main', inputs, { extraEnv: PEAK_RSS_ENV });
+    // dist/ rebuilt while the benchmark runs (a shared working tree): wait for the new bundle, run again.
+    if (
+      run.outputs.result === undefined &&
+      /Cannot find module|MODULE_NOT_FOUND|SyntaxError/.test(run.stderr) &&
+      attempt < 3
+    ) {
+      const until = Date.now() + 120_000;
+      while (!existsSync(DIST_MAIN) && Date.now() < until) await new Promise((r) => setTimeout(r, 500));
+      await new Promise((r) => setTimeout(r, 2000));
+      continue;
+    }
+    return {
+      exitCode: run.exitCode,
+      startedAt,
+      endedAt: startedAt + run.durationMs,
+      stdout: run.stdout,
+      stderr: run.stderr,
+      peakRssMiB: peakRssMiB(run.stderr),
+      run,
+    };
+  }
+}
