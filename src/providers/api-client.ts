@@ -28,6 +28,52 @@ export interface ApiClientOptions {
   redact: (text: string) => string;
 }
 
+/** What every provider client needs besides its own IDs and token. */
+export interface ProviderClientOptions {
+  apiUrl: URL;
+  token: string;
+  serviceId: string;
+  http: HttpClient;
+  clock: Clock;
+  sleep: Sleep;
+  random?: Random;
+  log: (line: string) => void;
+  budget: Budget;
+  requestTimeoutMs: number;
+  /** The `interval` input: the first delay between status polls. */
+  intervalMs: number;
+  /** Scrubs secrets from messages that quote the provider's answers. */
+  redact: (text: string) => string;
+}
+
+/** The API client a provider uses: its name and auth headers on top of the shared options. */
+export function providerApiClient(
+  label: string,
+  options: ProviderClientOptions,
+  headers: Record<string, string>,
+): ApiClient {
+  return new ApiClient({
+    label,
+    http: options.http,
+    clock: options.clock,
+    sleep: options.sleep,
+    random: options.random,
+    log: options.log,
+    budget: options.budget,
+    requestTimeoutMs: options.requestTimeoutMs,
+    headers,
+    retryDelayMs: Math.min(1000, options.intervalMs),
+    redact: options.redact,
+  });
+}
+
+/** An ISO 8601 time from a provider as epoch milliseconds; undefined when absent or unparseable. */
+export function parseTime(value: string | null | undefined): number | undefined {
+  if (!value) return undefined;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
 /** A provider API call that failed for good. `status` is absent for network failures. */
 export class ProviderApiError extends Error {
   constructor(

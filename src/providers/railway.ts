@@ -1,8 +1,14 @@
 import type { LogLine, ProviderEvent } from '../diagnose.js';
 import { ProviderConfigError } from '../errors.js';
 import type { HttpResponse } from '../http.js';
-import type { Clock, Deadline, Random, Sleep } from '../poll.js';
-import { ApiClient, ProviderApiError, type Budget } from './api-client.js';
+import type { Deadline } from '../poll.js';
+import {
+  ProviderApiError,
+  parseTime,
+  providerApiClient,
+  type ApiClient,
+  type ProviderClientOptions,
+} from './api-client.js';
 import { pollUntilSettled, providerPacing } from './follow.js';
 import { RollbackUnconfirmedError } from './types.js';
 import type {
@@ -88,22 +94,10 @@ export const RAILWAY_OPERATIONS = {
 /** Opens a WebSocket on the run's one dispatcher; absent in unit tests, which then poll. */
 export type OpenWebSocket = (url: string, protocol: string) => WebSocket;
 
-export interface RailwayOptions {
-  apiUrl: URL;
-  token: string;
+export interface RailwayOptions extends ProviderClientOptions {
   tokenType: RailwayTokenType;
-  serviceId: string;
   environmentId: string;
-  http: ConstructorParameters<typeof ApiClient>[0]['http'];
   openWebSocket?: OpenWebSocket;
-  clock: Clock;
-  sleep: Sleep;
-  random?: Random;
-  log: (line: string) => void;
-  budget: Budget;
-  requestTimeoutMs: number;
-  intervalMs: number;
-  redact: (text: string) => string;
 }
 
 /** Railway's 13 deployment statuses and what each means for the run. */
@@ -152,19 +146,8 @@ export class RailwayProvider implements Provider {
   private cachedService: ServiceInfo | undefined;
 
   constructor(private readonly options: RailwayOptions) {
-    this.api = new ApiClient({
-      label: 'Railway',
-      http: options.http,
-      clock: options.clock,
-      sleep: options.sleep,
-      random: options.random,
-      log: options.log,
-      budget: options.budget,
-      requestTimeoutMs: options.requestTimeoutMs,
-      headers: {},
-      retryDelayMs: Math.min(1000, options.intervalMs),
-      redact: options.redact,
-    });
+    // Auth headers depend on the token type, decided per call (authHeaders), not here.
+    this.api = providerApiClient('Railway', options, {});
   }
 
   requestCount(): number {
@@ -665,10 +648,4 @@ export class RailwayProvider implements Provider {
       deploying: mapped.deploying,
     };
   }
-}
-
-function parseTime(value: string | undefined): number | undefined {
-  if (!value) return undefined;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? undefined : ms;
 }

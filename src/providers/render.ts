@@ -1,8 +1,14 @@
 import type { LogLine, ProviderEvent } from '../diagnose.js';
 import { ProviderConfigError } from '../errors.js';
 import type { HttpResponse } from '../http.js';
-import type { Clock, Deadline, Random, Sleep } from '../poll.js';
-import { ApiClient, ProviderApiError, type Budget } from './api-client.js';
+import type { Deadline } from '../poll.js';
+import {
+  ProviderApiError,
+  parseTime,
+  providerApiClient,
+  type ApiClient,
+  type ProviderClientOptions,
+} from './api-client.js';
 import { pollUntilSettled, providerPacing } from './follow.js';
 import { RollbackUnconfirmedError } from './types.js';
 import type {
@@ -29,24 +35,8 @@ const MAX_DEPLOY_PAGES = 100;
 const MAX_LOG_LINES = 2000;
 const MAX_LOG_PAGES = 20;
 
-export interface RenderOptions {
-  apiUrl: URL;
-  token: string;
-  serviceId: string;
-  http: ApiClientDeps['http'];
-  clock: Clock;
-  sleep: Sleep;
-  random?: Random;
-  log: (line: string) => void;
-  budget: Budget;
-  requestTimeoutMs: number;
-  /** The `interval` input: the first delay between status polls. */
-  intervalMs: number;
-  /** Scrubs secrets from messages that quote Render's answers. */
-  redact: (text: string) => string;
-}
-
-type ApiClientDeps = ConstructorParameters<typeof ApiClient>[0];
+/** Render's client needs only the shared provider options. */
+export type RenderOptions = ProviderClientOptions;
 
 /** Which ID a 404 is about, when it is not the service. */
 type NotFound = 'deploy' | 'rollback-target';
@@ -98,19 +88,7 @@ export class RenderProvider implements Provider {
 
   constructor(private readonly options: RenderOptions) {
     this.baseServiceId = options.serviceId;
-    this.api = new ApiClient({
-      label: 'Render',
-      http: options.http,
-      clock: options.clock,
-      sleep: options.sleep,
-      random: options.random,
-      log: options.log,
-      budget: options.budget,
-      requestTimeoutMs: options.requestTimeoutMs,
-      headers: { authorization: `Bearer ${options.token}` },
-      retryDelayMs: Math.min(1000, options.intervalMs),
-      redact: options.redact,
-    });
+    this.api = providerApiClient('Render', options, { authorization: `Bearer ${options.token}` });
   }
 
   requestCount(): number {
@@ -476,12 +454,6 @@ export class RenderProvider implements Provider {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function parseTime(value: string | undefined): number | undefined {
-  if (!value) return undefined;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? undefined : ms;
 }
 
 function providerMessage(response: HttpResponse): string | undefined {
