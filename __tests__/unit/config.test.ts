@@ -372,9 +372,9 @@ describe('url and api-url secrets (fuzzing regressions)', () => {
     for (const [inputs, input, shown] of [
       [{ url: 'https://user%ZZ:pw@app.example.com' }, 'url', 'https://***@app.example.com'],
       [
-        { url: 'https://a.example', 'api-url': 'https://u:p%E0%A4%A@api.render.com' },
+        { url: 'https://a.example', 'api-url': 'https://u:p%E0%A4%A@127.0.0.1:8443' },
         'api-url',
-        'https://***@api.render.com',
+        'https://***@127.0.0.1:8443',
       ],
     ] as [Record<string, string>, string, string][]) {
       const masked: string[] = [];

@@ -756,7 +756,7 @@ const configInputsArb = fc
     'service-id': inputArb(['srv-abc123'], ['x']),
     'environment-id': inputArb(['env-1'], ['x']),
     'api-url': inputArb(
-      ['https://api.render.com/v1', 'http://localhost:4000'],
+      ['https://127.0.0.1:8443/v1', 'http://localhost:4000'],
       ['http://api.example.com', 'api', 'https://a/?k=v'],
     ),
     commit: inputArb([SHA, 'abc1234', 'ABCDEF0'], ['abc', 'zzzzzzz', 'a'.repeat(41), 'main']),
@@ -1777,9 +1777,9 @@ describe('fuzz: regressions (bugs found by this fuzzer, fixed)', () => {
     const cases: [Record<string, string>, string, string][] = [
       [{ url: 'https://user%ZZ:pw@app.example.com' }, 'url', 'https://***@app.example.com'],
       [
-        { url: 'https://app.example.com', 'api-url': 'https://u:p%E0%A4%A@api.render.com' },
+        { url: 'https://app.example.com', 'api-url': 'https://u:p%E0%A4%A@127.0.0.1:8443' },
         'api-url',
-        'https://***@api.render.com',
+        'https://***@127.0.0.1:8443',
       ],
     ];
     for (const [inputs, input, shown] of cases) {
