@@ -3,20 +3,26 @@ import type { CommandRunner } from './checks/run.js';
 import { buildEvidence, type Evidence } from './diagnose.js';
 import { formatDuration } from './duration.js';
 import { ProviderConfigError } from './errors.js';
-import { checkHealth, versionMatches, type HealthOutcome } from './health.js';
+import { versionMatches, type HealthOutcome } from './health.js';
 import type { HttpClient } from './http.js';
 import { resolveProbeUrl } from './http.js';
-import { Backoff, Deadline, type Clock, type Sleep } from './poll.js';
+import { Deadline, type Clock, type Sleep } from './poll.js';
 import { ProviderApiError } from './providers/api-client.js';
 import { createProvider } from './providers/index.js';
 import type { OpenWebSocket } from './providers/railway.js';
-import { DeployNotFoundError, locateDeploy, newerDeploys, type LocatedDeploy } from './providers/locate.js';
-import type { Deploy, FailedStage, Provider, ServiceInfo } from './providers/types.js';
+import {
+  DeployNotFoundError,
+  locateDeploy,
+  newerDeploys,
+  waitForPreview,
+  type LocatedDeploy,
+} from './providers/locate.js';
+import type { Deploy, FailedStage, Provider } from './providers/types.js';
 import type { FailureReason, PhaseRecord, ProbeResult, Result } from './results.js';
 import { rollBack } from './rollback.js';
 import type { SecretRegistry } from './secrets.js';
 import type { ActionState } from './state.js';
-import { verifyService, type PhaseRunner } from './verify.js';
+import { probeHealth, verifyService, type PhaseRunner } from './verify.js';
 
 /** Where the run writes progress; `group` wraps one phase (a `core.group` on the runner). */
 export interface Logger {
@@ -217,7 +223,7 @@ export async function execute(config: Config, deps: ExecuteDeps): Promise<RunOut
 
   // What serves before ours goes live, checked once: if it fails the same way, the check is at fault.
   const baseline =
-    located.deploy.phase === 'pending' ? await probeHealth(serviceUrl, config, deps) : undefined;
+    located.deploy.phase === 'pending' ? await probeHealth(config, serviceUrl, deps) : undefined;
   let ours: Deploy;
   try {
     const waited = await phase('Wait for the deploy to go live', async () => {
@@ -459,34 +465,6 @@ async function settledWithoutLive(
   });
 }
 
-/** Waits for the provider to create the PR's preview; the wait counts against `timeout`. */
-async function waitForPreview(
-  provider: Provider,
-  pr: { number: number; branch: string },
-  deadline: Deadline,
-  deps: ExecuteDeps,
-): Promise<ServiceInfo> {
-  const backoff = new Backoff({ initialMs: 5000, maxMs: 20_000, random: deps.random });
-  for (;;) {
-    const preview = await provider.usePreview(pr);
-    if (preview) {
-      deps.log.info(
-        `${provider.label}: verifying the preview of PR #${pr.number}: ${preview.name} (${preview.id}).`,
-      );
-      return preview;
-    }
-    deps.log.info(
-      `${provider.label}: no preview of PR #${pr.number} (branch ${pr.branch}) yet; waiting for it.`,
-    );
-    if (!(await deadline.sleep(deps.sleep, backoff.next())) || deadline.expired()) {
-      throw new DeployNotFoundError(
-        `${provider.label} created no preview for PR #${pr.number} (branch ${pr.branch}) within ${formatDuration(deadline.budgetMs)} (timeout). ` +
-          'Check that pull-request previews are on for the service (Render: Previews; Railway: PR environments), and that the PR title does not skip them.',
-      );
-    }
-  }
-}
-
 /**
  * The live hint: the service already reports the expected version, so the provider has (nearly)
  * switched traffic. Any failure is simply "not yet"; the provider's status stays the authority.
@@ -494,38 +472,17 @@ async function waitForPreview(
 function servesVersion(base: URL, config: Config, deps: ExecuteDeps): () => Promise<boolean> {
   const expected = config.expectVersion as string;
   return async () => {
-    const checked = await checkHealth(
-      deps.http,
-      {
-        url: resolveProbeUrl(base, config.healthPath),
-        headers: config.headers,
-        versionFrom: config.versionFrom,
-        requestTimeoutMs: Math.min(config.requestTimeoutMs, 2000),
-      },
-      deps.clock.now(),
-    );
+    const checked = await probeHealth(config, base, deps, {
+      schema: false,
+      requestTimeoutMs: Math.min(config.requestTimeoutMs, 2000),
+    });
     return checked.version !== undefined && versionMatches(expected, checked.version);
   };
 }
 
-/** One health check of whatever serves now, without a version expectation (the version is still read). */
-function probeHealth(base: URL, config: Config, deps: ExecuteDeps): Promise<HealthOutcome> {
-  return checkHealth(
-    deps.http,
-    {
-      url: resolveProbeUrl(base, config.healthPath),
-      headers: config.headers,
-      versionFrom: config.versionFrom,
-      validate: config.healthSchema?.validate,
-      requestTimeoutMs: config.requestTimeoutMs,
-    },
-    deps.clock.now(),
-  );
-}
-
 /** One health check of whatever serves now, to say what production runs after a failed deploy (F6). */
 async function checkProduction(base: URL, config: Config, deps: ExecuteDeps): Promise<ProductionCheck> {
-  const checked = await probeHealth(base, config, deps);
+  const checked = await probeHealth(config, base, deps);
   return checked.ok
     ? { healthy: true, version: checked.version, detail: `HTTP ${checked.status}` }
     : { healthy: false, version: checked.version, detail: checked.message };

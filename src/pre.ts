@@ -3,9 +3,8 @@ import { writeCanary } from './checks/canary.js';
 import { getConfig, runnerConfigSource, type Config } from './config.js';
 import { readRunEvent, type RunEvent } from './event.js';
 import { ConfigError } from './errors.js';
-import { checkHealth } from './health.js';
 import { resolveProbeUrl } from './http.js';
-import { checkContext } from './verify.js';
+import { checkContext, probeHealth } from './verify.js';
 import { Deadline } from './poll.js';
 import { createProvider } from './providers/index.js';
 import { createRuntime } from './runtime.js';
@@ -71,7 +70,7 @@ export async function runPre(): Promise<void> {
       checkContext(config, baseUrl, runtime, () => deadline.remainingMs()),
     );
     if (written.probe.passed && written.captured) {
-      const versionAtWrite = await reportedVersion(config, baseUrl, runtime);
+      const versionAtWrite = (await probeHealth(config, baseUrl, runtime, { schema: false })).version;
       state.saveCanary({
         status: 'written',
         captured: written.captured,
@@ -104,25 +103,6 @@ function canaryUnfitFor(event: RunEvent): string | undefined {
     );
   }
   return undefined;
-}
-
-/** The version the service reports now (one health request), or undefined when it does not say. */
-async function reportedVersion(
-  config: Config,
-  baseUrl: URL,
-  runtime: ReturnType<typeof createRuntime>,
-): Promise<string | undefined> {
-  const checked = await checkHealth(
-    runtime.http,
-    {
-      url: resolveProbeUrl(baseUrl, config.healthPath),
-      headers: config.headers,
-      versionFrom: config.versionFrom,
-      requestTimeoutMs: config.requestTimeoutMs,
-    },
-    runtime.clock.now(),
-  );
-  return checked.version;
 }
 
 /** The service URL the provider reports, for a canary when `url` is not set. */

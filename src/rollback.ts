@@ -83,7 +83,7 @@ export async function rollBack(input: RollbackInput): Promise<RollbackDecision> 
   const target = chooseRollbackTarget(ours, input.lastKnownGood, input.deploys);
   const call = target && provider.describeRollback(target);
   const byHand = target
-    ? `roll back by hand: in the ${label} dashboard, roll back to deploy ${target.id}${target.commit ? ` (commit ${target.commit.slice(0, 12)})` : ''}, or send \`${call}\` with your API key`
+    ? `roll back by hand: in the ${label} dashboard, roll back to deploy ${deployText(target)}, or send \`${call}\` with your API key`
     : `fix forward: no earlier deploy of this service can be rolled back to`;
 
   if (config.rollback === 'never') {
@@ -144,7 +144,7 @@ export async function rollBack(input: RollbackInput): Promise<RollbackDecision> 
         ok: false,
       };
     }
-    const targetText = `${target.id}${target.commit ? ` (commit ${target.commit.slice(0, 12)})` : ''}`;
+    const targetText = deployText(target);
     if (config.rollback === 'dry-run') {
       deps.log.info(`dry-run: would roll back to ${targetText} with: ${call}`);
       return {
@@ -275,7 +275,7 @@ async function verifyRestored(
   } else {
     warnings.push(provider.autoDeployAdvice);
   }
-  const targetText = `${target.id}${target.commit ? ` (commit ${target.commit.slice(0, 12)})` : ''}`;
+  const targetText = deployText(target);
   if (verification.failure) {
     return {
       ...decided,
@@ -292,4 +292,9 @@ async function verifyRestored(
     warnings,
     note: `rolled back to ${targetText} as deploy ${decided.deployId}; the restored deploy passed the health check${config.checks ? ' and the checks' : ''}.`,
   };
+}
+
+/** A deploy as messages name it: its ID and, when known, its short commit. */
+function deployText(deploy: Deploy): string {
+  return `${deploy.id}${deploy.commit ? ` (commit ${deploy.commit.slice(0, 12)})` : ''}`;
 }

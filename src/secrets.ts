@@ -10,6 +10,7 @@ const MIN_SECRET_LENGTH = 3;
  */
 export class SecretRegistry {
   private readonly values = new Set<string>();
+  private longestFirst: string[] = [];
 
   constructor(private readonly maskInLog: (value: string) => void = core.setSecret) {}
 
@@ -43,9 +44,13 @@ export class SecretRegistry {
 
   /** Replaces every known secret in `text` with `***`, longest first so overlaps redact fully. */
   redact(text: string): string {
+    // Every log line passes through here: sort once per change of the set, not once per call.
+    if (this.longestFirst.length !== this.values.size) {
+      this.longestFirst = [...this.values].sort((a, b) => b.length - a.length);
+    }
     let out = text;
-    for (const value of [...this.values].sort((a, b) => b.length - a.length)) {
-      out = out.split(value).join('***');
+    for (const value of this.longestFirst) {
+      if (out.includes(value)) out = out.split(value).join('***');
     }
     return out;
   }

@@ -3,7 +3,13 @@ import type { CheckContext } from './checks/run.js';
 import { readCanary, runChecks } from './checks/run.js';
 import type { ExecuteDeps } from './execute.js';
 import { resolveProbeUrl } from './http.js';
-import { versionMatches, waitUntilHealthy, type HealthTarget } from './health.js';
+import {
+  checkHealth,
+  versionMatches,
+  waitUntilHealthy,
+  type HealthOutcome,
+  type HealthTarget,
+} from './health.js';
 import type { Deadline } from './poll.js';
 import type { FailureReason, ProbeResult } from './results.js';
 
@@ -50,15 +56,7 @@ export async function verifyService(
 ): Promise<Verification> {
   const { deadline, label = '' } = target;
   const probes: ProbeResult[] = [];
-  const healthTarget: HealthTarget = {
-    url: resolveProbeUrl(target.base, config.healthPath),
-    headers: config.headers,
-    expectVersion: target.expectVersion,
-    versionFrom: config.versionFrom,
-    validate: config.healthSchema?.validate,
-    requestTimeoutMs: config.requestTimeoutMs,
-    redact: (text) => deps.secrets.redact(text),
-  };
+  const healthTarget = healthTargetFor(config, target.base, deps, { expectVersion: target.expectVersion });
   const health = await phase(`${label}Wait until live and healthy`, async () => {
     const waited = await waitUntilHealthy(deps.http, healthTarget, {
       intervalMs: config.intervalMs,
@@ -120,6 +118,37 @@ export async function verifyService(
         : 'the timeout ran out before the checks could run'
       : undefined,
   };
+}
+
+/**
+ * The health check the inputs define, against `base`. `expectVersion` is what must be reported;
+ * `schema: false` skips the health schema (only the version is wanted).
+ */
+export function healthTargetFor(
+  config: Config,
+  base: URL,
+  deps: Pick<ExecuteDeps, 'secrets'>,
+  options: { expectVersion?: string; schema?: boolean; requestTimeoutMs?: number } = {},
+): HealthTarget {
+  return {
+    url: resolveProbeUrl(base, config.healthPath),
+    headers: config.headers,
+    expectVersion: options.expectVersion,
+    versionFrom: config.versionFrom,
+    validate: options.schema === false ? undefined : config.healthSchema?.validate,
+    requestTimeoutMs: options.requestTimeoutMs ?? config.requestTimeoutMs,
+    redact: (text) => deps.secrets.redact(text),
+  };
+}
+
+/** One health request against whatever serves now; the version is read, not required. */
+export function probeHealth(
+  config: Config,
+  base: URL,
+  deps: Pick<ExecuteDeps, 'http' | 'clock' | 'secrets'>,
+  options: { schema?: boolean; requestTimeoutMs?: number } = {},
+): Promise<HealthOutcome> {
+  return checkHealth(deps.http, healthTargetFor(config, base, deps, options), deps.clock.now());
 }
 
 /** A failed probe that never tested the deploy: the canary was never written, or no request was sent. */

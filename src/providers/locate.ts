@@ -146,3 +146,31 @@ async function waitForAppearance(
       'push reached the provider, pass `deploy-id`, or set `deploy: true` to start the deploy from this step.',
   );
 }
+
+/** Waits for the provider to create the PR's preview; the wait counts against `timeout`. */
+export async function waitForPreview(
+  provider: Provider,
+  pr: { number: number; branch: string },
+  deadline: Deadline,
+  deps: { sleep: Sleep; random?: Random; log: { info(message: string): void } },
+): Promise<ServiceInfo> {
+  const backoff = new Backoff({ initialMs: 5000, maxMs: 20_000, random: deps.random });
+  for (;;) {
+    const preview = await provider.usePreview(pr);
+    if (preview) {
+      deps.log.info(
+        `${provider.label}: verifying the preview of PR #${pr.number}: ${preview.name} (${preview.id}).`,
+      );
+      return preview;
+    }
+    deps.log.info(
+      `${provider.label}: no preview of PR #${pr.number} (branch ${pr.branch}) yet; waiting for it.`,
+    );
+    if (!(await deadline.sleep(deps.sleep, backoff.next())) || deadline.expired()) {
+      throw new DeployNotFoundError(
+        `${provider.label} created no preview for PR #${pr.number} (branch ${pr.branch}) within ${formatDuration(deadline.budgetMs)} (timeout). ` +
+          'Check that pull-request previews are on for the service (Render: Previews; Railway: PR environments), and that the PR title does not skip them.',
+      );
+    }
+  }
+}
