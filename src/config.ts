@@ -59,23 +59,45 @@ export interface Config {
   comment: CommentMode;
   run: RunVariables;
   workspace: string;
+  /** Defaulted values adapted to what the user set, in words, for the log. */
+  notes: string[];
 }
 
-/** Defaults of every input; action.yml repeats them and a test keeps the two equal. */
+/**
+ * Every input action.yml declares, with the default it declares, as written there (a test keeps the two
+ * equal both ways). The runner fills these into `INPUT_*` whenever the workflow gives no value, so a value
+ * equal to its default is never treated as a choice the user made.
+ */
 export const INPUT_DEFAULTS = {
+  url: '',
   'health-path': '/health',
+  'health-schema': '',
+  'expect-version': '',
   'version-from': '/version',
+  checks: '',
   provider: 'none',
-  deploy: 'false',
-  'pause-auto-deploy': 'false',
+  'api-token': '',
   'api-token-type': 'auto',
+  'service-id': '',
+  'environment-id': '',
+  'api-url': '',
+  commit: '${{ github.sha }}',
+  'deploy-id': '',
+  deploy: 'false',
   timeout: '10m',
   interval: '5s',
   'request-timeout': '10s',
   'success-threshold': '2',
   'failure-threshold': '3',
+  rollback: '',
+  'pause-auto-deploy': 'false',
+  headers: '',
+  'github-token': '${{ github.token }}',
   comment: 'auto',
 } as const;
+
+/** An input's name, as action.yml declares it. */
+export type InputName = keyof typeof INPUT_DEFAULTS;
 
 /** Where inputs and the runner's environment come from; tests pass plain objects. */
 export interface ConfigSource {
@@ -226,7 +248,10 @@ function explainHeaderName(name: string): { shown: string; why: string; fix: str
 export function getConfig(source: ConfigSource, secrets: SecretRegistry): Config {
   const problems: ConfigProblem[] = [];
   const raw = (name: string): string => source.input(name).trim();
-  const withDefault = (name: keyof typeof INPUT_DEFAULTS): string => raw(name) || INPUT_DEFAULTS[name];
+  const withDefault = (name: InputName): string => raw(name) || INPUT_DEFAULTS[name];
+  // The runner passes a default exactly as action.yml declares it: that is no choice of the user's.
+  const chosen = (name: InputName): boolean => raw(name) !== '' && raw(name) !== INPUT_DEFAULTS[name];
+  const notes: string[] = [];
   const problem = (input: string, value: string, what: string, fix: string): void => {
     problems.push({ input, value, problem: what, fix });
   };
@@ -250,7 +275,7 @@ export function getConfig(source: ConfigSource, secrets: SecretRegistry): Config
 
   const workspace = source.env.GITHUB_WORKSPACE || process.cwd();
 
-  const choice = <T extends string>(name: keyof typeof INPUT_DEFAULTS, allowed: readonly T[]): T => {
+  const choice = <T extends string>(name: InputName, allowed: readonly T[]): T => {
     const value = withDefault(name);
     if ((allowed as readonly string[]).includes(value)) return value as T;
     problem(
@@ -262,7 +287,7 @@ export function getConfig(source: ConfigSource, secrets: SecretRegistry): Config
     return INPUT_DEFAULTS[name] as T;
   };
 
-  const duration = (name: keyof typeof INPUT_DEFAULTS, minMs: number, maxMs: number): number => {
+  const duration = (name: InputName, minMs: number, maxMs: number): number => {
     const value = withDefault(name);
     const ms = parseDuration(value);
     const range = `must be between ${formatDuration(minMs)} and ${formatDuration(maxMs)}`;
@@ -282,7 +307,7 @@ export function getConfig(source: ConfigSource, secrets: SecretRegistry): Config
     return ms;
   };
 
-  const integer = (name: keyof typeof INPUT_DEFAULTS, min: number, max: number): number => {
+  const integer = (name: InputName, min: number, max: number): number => {
     const value = withDefault(name);
     if (/^\d+$/.test(value) && Number(value) >= min && Number(value) <= max) return Number(value);
     problem(
@@ -294,7 +319,7 @@ export function getConfig(source: ConfigSource, secrets: SecretRegistry): Config
     return Number(INPUT_DEFAULTS[name]);
   };
 
-  const boolean = (name: keyof typeof INPUT_DEFAULTS): boolean => {
+  const boolean = (name: InputName): boolean => {
     const value = withDefault(name);
     if (/^(true|True|TRUE)$/.test(value)) return true;
     if (/^(false|False|FALSE)$/.test(value)) return false;
@@ -398,7 +423,7 @@ export function getConfig(source: ConfigSource, secrets: SecretRegistry): Config
   const deployId = raw('deploy-id') || undefined;
   const deploy = boolean('deploy');
   const pauseAutoDeploy = boolean('pause-auto-deploy');
-  const apiTokenTypeInput = raw('api-token-type');
+  const apiTokenTypeInput = chosen('api-token-type') ? raw('api-token-type') : '';
   const apiTokenType = choice('api-token-type', ['auto', 'account', 'project'] as const);
   const commitInput = raw('commit');
   // `commit` defaults to github.sha, which on deployment_status is not always the deployed commit and on
@@ -516,27 +541,15 @@ export function getConfig(source: ConfigSource, secrets: SecretRegistry): Config
     }
   }
 
-  const timeoutMs = duration('timeout', 1000, 6 * 3_600_000);
-  const intervalMs = duration('interval', 100, 3_600_000);
-  const requestTimeoutMs = duration('request-timeout', 100, 3_600_000);
-  if (!problems.some((p) => ['timeout', 'interval', 'request-timeout'].includes(p.input))) {
-    if (intervalMs >= timeoutMs) {
-      problem(
-        'interval',
-        withDefault('interval'),
-        `is not shorter than \`timeout\` (${withDefault('timeout')})`,
-        'use a shorter interval or a longer timeout',
-      );
-    }
-    if (requestTimeoutMs > timeoutMs) {
-      problem(
-        'request-timeout',
-        withDefault('request-timeout'),
-        `is longer than \`timeout\` (${withDefault('timeout')})`,
-        'use a request-timeout no longer than timeout',
-      );
-    }
+  const durations = {
+    timeout: duration('timeout', 1000, MAX_TIMEOUT_MS),
+    interval: duration('interval', 100, 3_600_000),
+    'request-timeout': duration('request-timeout', 100, 3_600_000),
+  };
+  if (!problems.some((p) => p.input in durations)) {
+    fitDurations(durations, chosen, problem, notes);
   }
+  const { timeout: timeoutMs, interval: intervalMs, 'request-timeout': requestTimeoutMs } = durations;
   const successThreshold = integer('success-threshold', 1, 20);
   const failureThreshold = integer('failure-threshold', 1, 20);
   const rollback = rollbackMode(raw('rollback'), isPreview(source.event), problem);
@@ -608,6 +621,7 @@ export function getConfig(source: ConfigSource, secrets: SecretRegistry): Config
     failureThreshold,
     rollback,
     headers: headerResult.headers,
+    notes,
     githubToken,
     comment,
     run: {
@@ -618,6 +632,51 @@ export function getConfig(source: ConfigSource, secrets: SecretRegistry): Config
     },
     workspace,
   };
+}
+
+/** The longest `timeout` accepted. */
+const MAX_TIMEOUT_MS = 6 * 3_600_000;
+
+/**
+ * `interval` must be shorter than `timeout`, and `request-timeout` no longer. Only two values the user
+ * chose can conflict: a defaulted one adapts to what the user set (an interval or request limit shrinks
+ * to a short timeout; a timeout grows to a long interval or request limit), and the change is noted.
+ */
+function fitDurations(
+  durations: { timeout: number; interval: number; 'request-timeout': number },
+  chosen: (name: InputName) => boolean,
+  problem: (input: string, value: string, what: string, fix: string) => void,
+  notes: string[],
+): void {
+  const shown = (name: keyof typeof durations): string => formatDuration(durations[name]);
+  const adapt = (name: keyof typeof durations, ms: number, why: string): void => {
+    notes.push(`\`${name}\` is ${formatDuration(ms)} instead of its default ${shown(name)}: ${why}.`);
+    durations[name] = ms;
+  };
+  const rules = [
+    { short: 'interval', fits: (ms: number) => ms < durations.timeout, what: 'is not shorter than' },
+    { short: 'request-timeout', fits: (ms: number) => ms <= durations.timeout, what: 'is longer than' },
+  ] as const;
+  for (const rule of rules) {
+    if (rule.fits(durations[rule.short])) continue;
+    if (chosen(rule.short) && chosen('timeout')) {
+      problem(
+        rule.short,
+        shown(rule.short),
+        `${rule.what} \`timeout\` (${shown('timeout')})`,
+        rule.short === 'interval'
+          ? 'use a shorter interval or a longer timeout'
+          : 'use a request-timeout no longer than timeout',
+      );
+    } else if (chosen(rule.short)) {
+      const needed = rule.short === 'interval' ? durations.interval * 2 : durations['request-timeout'];
+      adapt('timeout', Math.min(MAX_TIMEOUT_MS, needed), `\`${rule.short}\` is ${shown(rule.short)}`);
+    } else {
+      const fitted =
+        rule.short === 'interval' ? Math.max(100, Math.floor(durations.timeout / 2)) : durations.timeout;
+      adapt(rule.short, fitted, `\`timeout\` is ${shown('timeout')}`);
+    }
+  }
 }
 
 /**

@@ -41,6 +41,7 @@ export async function run(): Promise<void> {
     return;
   }
 
+  for (const note of config.notes) core.info(`Deploy Sentinel: ${note}`);
   const runtime = createRuntime(config.requestTimeoutMs, secrets);
   let outcome: RunOutcome;
   try {

@@ -55,7 +55,7 @@ describe('bad inputs', () => {
     ['bad threshold', { 'failure-threshold': 'three' }, 'failure-threshold'],
     ['bad rollback mode', { rollback: 'later' }, 'rollback'],
     ['bad version-from', { 'version-from': 'sha' }, 'version-from'],
-    ['interval longer than timeout', { timeout: '2s', interval: '5s' }, 'interval'],
+    ['interval longer than timeout', { timeout: '2s', interval: '6s' }, 'interval'],
     ['bad comment mode', { comment: 'sometimes' }, 'comment'],
   ];
 

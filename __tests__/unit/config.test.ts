@@ -5,6 +5,7 @@ import { describe, expect, it } from '@jest/globals';
 import { getConfig, parseHeaders, splitUrlSecrets, type ConfigSource } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
 import { SecretRegistry } from '../../src/secrets.js';
+import { runnerSource } from '../helpers/config-source.js';
 
 const workspace = mkdtempSync(join(tmpdir(), 'config-test-'));
 writeFileSync(join(workspace, 'schema.json'), JSON.stringify({ type: 'object', required: ['status'] }));
@@ -17,10 +18,7 @@ writeFileSync(join(workspace, 'not-a-schema.json'), JSON.stringify({ type: 'nope
 writeFileSync(join(workspace, 'checks.yml'), 'checks:\n  - name: home\n    request: GET /\n');
 
 function source(inputs: Record<string, string>, env: Record<string, string> = {}): ConfigSource {
-  return {
-    input: (name) => inputs[name] ?? '',
-    env: { GITHUB_WORKSPACE: workspace, GITHUB_SHA: 'a'.repeat(40), ...env },
-  };
+  return runnerSource(inputs, { env: { GITHUB_WORKSPACE: workspace, ...env } });
 }
 
 function problemsOf(inputs: Record<string, string>, env?: Record<string, string>): ConfigError {
@@ -234,7 +232,7 @@ describe('getConfig', () => {
     ],
     [
       'interval not shorter than timeout',
-      { url: 'https://a.example', timeout: '5s', interval: '5s' },
+      { url: 'https://a.example', timeout: '5s', interval: '6s' },
       'interval',
       /not shorter than/,
     ],

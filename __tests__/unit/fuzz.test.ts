@@ -35,6 +35,7 @@ import {
   type TemplateScope,
 } from '../../src/checks/template.js';
 import type { CheckContext, ChecksFile, RequestSpec } from '../../src/checks/types.js';
+import { runnerSource } from '../helpers/config-source.js';
 import { getConfig, INPUT_DEFAULTS, parseHeaders, type Config, type ConfigSource } from '../../src/config.js';
 import { clientManagedHeader } from '../../src/checks/request.js';
 import { formatDuration, isDurationText, parseDuration } from '../../src/duration.js';
@@ -145,12 +146,15 @@ writeFileSync(join(workspace, 'schema.json'), JSON.stringify({ type: 'object', r
 writeFileSync(join(workspace, 'checks.yml'), 'checks:\n  - name: home\n    request: GET /\n');
 writeFileSync(join(workspace, 'bad-checks.yml'), 'checks:\n  - name: home\n    request: FETCH /\n');
 
+/** Inputs as the runner passes them: one the arbitrary left empty is not given, so its default applies. */
 function source(inputs: Record<string, string>): ConfigSource {
-  return {
-    input: (name) => inputs[name] ?? '',
+  const given = Object.fromEntries(
+    Object.entries(inputs).map(([name, value]) => [name, value === '' ? undefined : value]),
+  );
+  return runnerSource(given, {
     env: { GITHUB_WORKSPACE: workspace, GITHUB_SHA: SHA, ...CHECKS_ENV },
     runNonce: 'n0nce',
-  };
+  });
 }
 
 type Outcome<T> = { ok: T } | { configError: ConfigError };
