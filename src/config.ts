@@ -7,7 +7,7 @@ import { nestedDeeperThan, parseChecksFile } from './checks/parse.js';
 import { clientManagedHeader, unsendableHeaderCharacter } from './checks/request.js';
 import type { ChecksFile } from './checks/types.js';
 import { formatDuration, isDurationText, parseDuration } from './duration.js';
-import { ConfigError, type ConfigProblem } from './errors.js';
+import { ConfigError, type ConfigProblem, errorMessage } from './errors.js';
 import { isJsonPointer } from './json-pointer.js';
 import { compileSchema, type ValidateFunction } from './json-schema.js';
 import type { RunEvent } from './event.js';
@@ -799,7 +799,7 @@ function loadDocument(
     problems.push({
       input,
       value: loaded.source,
-      problem: `is not valid JSON or YAML (${(error as Error).message.split('\n')[0]})`,
+      problem: `is not valid JSON or YAML (${errorMessage(error).split('\n')[0]})`,
       fix: 'fix the syntax; JSON and YAML are both accepted',
     });
     return undefined;

@@ -2,21 +2,14 @@ import type { Config } from './config.js';
 import type { CommandRunner } from './checks/run.js';
 import { buildEvidence, type Evidence } from './diagnose.js';
 import { formatDuration } from './duration.js';
-import { ProviderConfigError } from './errors.js';
+import { ProviderConfigError, VerdictError, errorMessage } from './errors.js';
 import { versionMatches, type HealthOutcome } from './health.js';
 import type { HttpClient } from './http.js';
 import { resolveProbeUrl } from './http.js';
 import { Deadline, type Clock, type Sleep } from './poll.js';
-import { ProviderApiError } from './providers/api-client.js';
 import { createProvider } from './providers/index.js';
 import type { OpenWebSocket } from './providers/railway.js';
-import {
-  DeployNotFoundError,
-  locateDeploy,
-  newerDeploys,
-  waitForPreview,
-  type LocatedDeploy,
-} from './providers/locate.js';
+import { locateDeploy, newerDeploys, waitForPreview, type LocatedDeploy } from './providers/locate.js';
 import type { Deploy, FailedStage, Provider } from './providers/types.js';
 import type { FailureReason, PhaseRecord, ProbeResult, Result } from './results.js';
 import { rollBack } from './rollback.js';
@@ -302,7 +295,7 @@ export async function execute(config: Config, deps: ExecuteDeps): Promise<RunOut
   }
   // Rolling back on a failure that says nothing about the deploy would undo a good deploy.
   const notConclusive =
-    verified.inconclusive ?? sameFailureBefore(baseline, failed.failureReason, failed.failureMessage, config);
+    verified.inconclusive ?? sameFailureBefore(baseline, failed.failureReason, failed.version, config);
   if (notConclusive) {
     return outcome({
       ...failed,
@@ -329,7 +322,7 @@ export async function execute(config: Config, deps: ExecuteDeps): Promise<RunOut
       },
     });
   } catch (error) {
-    const why = (error as Error).message.replace(/\.$/, '');
+    const why = errorMessage(error).replace(/\.$/, '');
     decision = {
       result: 'rollback-failed' as const,
       performed: false,
@@ -381,7 +374,8 @@ const GRACE_MS = 15_000;
 function sameFailureBefore(
   baseline: HealthOutcome | undefined,
   reason: FailureReason | undefined,
-  message: string | undefined,
+  /** The version the failing check reported; undefined when it reported none. */
+  reported: string | undefined,
   config: Config,
 ): string | undefined {
   if (!baseline || !reason) return undefined;
@@ -394,7 +388,7 @@ function sameFailureBefore(
     baseline.version === undefined &&
     reason === 'version-mismatch' &&
     config.expectVersion &&
-    /reports no version/.test(message ?? '')
+    reported === undefined
   ) {
     return `${before}: it reported no version either, so \`version-from\` (${config.versionFrom.kind === 'header' ? `header:${config.versionFrom.name}` : config.versionFrom.pointer}) does not point at the version`;
   }
@@ -502,7 +496,7 @@ async function gatherEvidence(
   try {
     raw = await deps.log.group(`Read ${provider.label} logs`, () => provider.evidence(deploy, stage));
   } catch (error) {
-    raw = { lines: [], events: [], notes: [`evidence could not be read: ${(error as Error).message}`] };
+    raw = { lines: [], events: [], notes: [`evidence could not be read: ${errorMessage(error)}`] };
   }
   // Provider logs end up in the PR comment, which is public on public repositories: besides the known
   // secrets, scrub the credentials apps commonly print (database URLs, password= and token= pairs).
@@ -523,42 +517,21 @@ export function scrubCredentials(text: string): string {
     );
 }
 
-/** Maps a provider-phase error to a verdict: config-class, provider trouble or no deploy found. */
+/**
+ * A provider-phase error as a verdict. A VerdictError carries its own reason and rollback note (a wrong
+ * configuration, no deploy, the provider's API failing), so this is a lookup; anything else is a bug.
+ */
 function providerFailure(
   error: unknown,
   outcome: (fields: Partial<RunOutcome> & Pick<RunOutcome, 'result'>) => RunOutcome,
 ): RunOutcome {
-  if (error instanceof ProviderConfigError) {
-    return outcome({
-      result: 'failed',
-      failureReason: 'config-error',
-      failureMessage: error.message,
-      rollback: {
-        performed: false,
-        note: 'not considered: the configuration is wrong, so nothing was verified',
-      },
-    });
-  }
-  if (error instanceof DeployNotFoundError) {
-    return outcome({
-      result: 'failed',
-      failureReason: 'deploy-not-found',
-      failureMessage: error.message,
-      rollback: { performed: false, note: 'not considered: no deploy was found to verify' },
-    });
-  }
-  if (error instanceof ProviderApiError) {
-    return outcome({
-      result: 'failed',
-      failureReason: 'provider-error',
-      failureMessage: error.message,
-      rollback: {
-        performed: false,
-        note: "not considered: the provider's API failed, so the result is inconclusive",
-      },
-    });
-  }
-  throw error;
+  if (!(error instanceof VerdictError)) throw error;
+  return outcome({
+    result: 'failed',
+    failureReason: error.reason,
+    failureMessage: error.message,
+    rollback: { performed: false, note: error.rollbackNote },
+  });
 }
 
 /** The URL as people write it: no trailing slash on a bare origin. */

@@ -1,6 +1,7 @@
 import { getOctokit } from '@actions/github';
 import { fetch as undiciFetch, type Dispatcher } from 'undici';
 import type { CommentMode } from './config.js';
+import { errorMessage } from './errors.js';
 
 /** Where the run happens on GitHub, read from the runner's environment and event payload. */
 export interface GitHubContext {
@@ -166,7 +167,7 @@ function truncate(text: string): string {
 /** A failed GitHub call in words; a 403/404 from the token's permissions names the one to grant. */
 function permissionWarning(error: unknown, what: string, permission: string): string {
   const status = (error as { status?: number }).status;
-  const message = (error as Error).message ?? String(error);
+  const message = errorMessage(error) ?? String(error);
   if (status === 403 || status === 404) {
     return (
       `Could not publish ${what}: GitHub answered ${status} (${message}). The token probably lacks ` +

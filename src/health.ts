@@ -5,6 +5,7 @@ import { describeSchemaErrors, type ValidateFunction } from './json-schema.js';
 import { formatDuration } from './duration.js';
 import { Backoff, Deadline, ProgressReporter, type Clock, type Sleep } from './poll.js';
 import type { VersionSource } from './config.js';
+import { errorMessage } from './errors.js';
 
 /** What one health check needs to know. */
 export interface HealthTarget {
@@ -90,7 +91,7 @@ export async function checkHealth(
       waitable: false,
       status: response.status,
       durationMs: response.durationMs,
-      message: `${where}: the response could not be judged (${(error as Error).message})`,
+      message: `${where}: the response could not be judged (${errorMessage(error)})`,
     };
   }
 }
@@ -340,6 +341,6 @@ function tryJson(response: HttpResponse): unknown {
 
 /** Where JSON.parse gave up, without the piece of the body V8 quotes. */
 function jsonErrorPosition(error: unknown): string {
-  const position = /position (\d+)/.exec((error as Error).message ?? '');
+  const position = /position (\d+)/.exec(errorMessage(error) ?? '');
   return position ? ` (at character ${position[1]})` : '';
 }

@@ -1,4 +1,5 @@
 import { Agent, type Dispatcher, request as undiciRequest } from 'undici';
+import { SentinelError } from './errors.js';
 import type { SecretRegistry } from './secrets.js';
 
 /** Default cap on a response body: a bigger health or probe body is a failure, not an OOM. */
@@ -21,14 +22,13 @@ export type HttpErrorKind =
   | 'network';
 
 /** A request that produced no usable response. The message is already redacted. */
-export class HttpError extends Error {
+export class HttpError extends SentinelError {
   constructor(
     readonly kind: HttpErrorKind,
     message: string,
     readonly url: string,
   ) {
     super(message);
-    this.name = 'HttpError';
   }
 }
 

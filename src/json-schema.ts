@@ -1,6 +1,7 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import formatsPlugin from 'ajv-formats';
 import { resolvePointer } from './json-pointer.js';
+import { errorMessage } from './errors.js';
 
 export type { ValidateFunction };
 
@@ -39,7 +40,7 @@ export function compileSchema(schema: unknown): { validate: ValidateFunction } |
   try {
     return { validate: createAjv().compile(schema as object) };
   } catch (error) {
-    return { error: (error as Error).message };
+    return { error: errorMessage(error) };
   }
 }
 

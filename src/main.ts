@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import { getConfig, runnerConfigSource, type Config } from './config.js';
-import { ConfigError } from './errors.js';
+import { ConfigError, errorMessage } from './errors.js';
 import { readRunEvent, type RunEvent } from './event.js';
 import { execute, type RunOutcome } from './execute.js';
 import { publishToGitHub, pullRequestForCommit, type GitHubContext } from './github.js';
@@ -101,7 +101,7 @@ async function publishOnGitHub(
       });
     } catch (error) {
       warnings.push(
-        `Could not find the pull request of commit ${sha.slice(0, 12)} for the comment: ${(error as Error).message}.`,
+        `Could not find the pull request of commit ${sha.slice(0, 12)} for the comment: ${errorMessage(error)}.`,
       );
     }
   }

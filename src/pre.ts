@@ -2,7 +2,7 @@ import * as core from '@actions/core';
 import { writeCanary } from './checks/canary.js';
 import { getConfig, runnerConfigSource, type Config } from './config.js';
 import { readRunEvent, type RunEvent } from './event.js';
-import { ConfigError } from './errors.js';
+import { ConfigError, errorMessage } from './errors.js';
 import { resolveProbeUrl } from './http.js';
 import { checkContext, probeHealth } from './verify.js';
 import { Deadline } from './poll.js';
@@ -117,9 +117,7 @@ async function providerServiceUrl(
     return service.url ? new URL(service.url) : undefined;
   } catch (error) {
     core.warning(
-      runtime.secrets.redact(
-        `Deploy Sentinel pre: could not read the service URL: ${(error as Error).message}`,
-      ),
+      runtime.secrets.redact(`Deploy Sentinel pre: could not read the service URL: ${errorMessage(error)}`),
     );
     return undefined;
   }

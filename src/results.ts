@@ -37,6 +37,8 @@ export interface StepResult {
   durationMs: number;
   /** First failing assertion or the network error, redacted. */
   failure?: string;
+  /** Not sent because the overall timeout ran out: it tested nothing. */
+  inconclusive?: boolean;
 }
 
 /** One row of the probe table: the health check, a check from the checks file, a command or the canary. */

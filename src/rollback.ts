@@ -2,7 +2,8 @@ import type { Config } from './config.js';
 import type { ExecuteDeps } from './execute.js';
 import { Deadline } from './poll.js';
 import { newerDeploys } from './providers/locate.js';
-import { RollbackUnconfirmedError, type Deploy, type Provider } from './providers/types.js';
+import { RollbackUnconfirmedError, errorMessage } from './errors.js';
+import type { Deploy, Provider } from './providers/types.js';
 import type { ProbeResult } from './results.js';
 import { verifyService, type PhaseRunner } from './verify.js';
 
@@ -175,7 +176,7 @@ export async function rollBack(input: RollbackInput): Promise<RollbackDecision> 
     try {
       restored = await provider.rollback(target);
     } catch (error) {
-      const why = (error as Error).message.replace(/\.$/, '');
+      const why = errorMessage(error).replace(/\.$/, '');
       if (error instanceof RollbackUnconfirmedError) {
         // Accepted, but the new deploy could not be identified: it was performed, and that must show.
         return {
@@ -211,7 +212,7 @@ export async function rollBack(input: RollbackInput): Promise<RollbackDecision> 
       );
     } catch (error) {
       // The rollback was sent and accepted: say so, whatever happened while following it.
-      const why = (error as Error).message.replace(/\.$/, '');
+      const why = errorMessage(error).replace(/\.$/, '');
       return {
         value: decision({
           ...performedFields,
@@ -270,7 +271,7 @@ async function verifyRestored(
       await provider.pauseAutoDeploy();
       deps.log.info(`${provider.label}: auto-deploy turned off so the next push does not undo the rollback.`);
     } catch (error) {
-      warnings.push(`Could not turn auto-deploy off after the rollback: ${(error as Error).message}`);
+      warnings.push(`Could not turn auto-deploy off after the rollback: ${errorMessage(error)}`);
     }
   } else {
     warnings.push(provider.autoDeployAdvice);

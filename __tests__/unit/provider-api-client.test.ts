@@ -6,7 +6,8 @@ import { describe, expect, it } from '@jest/globals';
 import { MockAgent } from 'undici';
 import { createHttpClient } from '../../src/http.js';
 import { Deadline } from '../../src/poll.js';
-import { ApiClient, ProviderApiError, resetInMs, type Budget } from '../../src/providers/api-client.js';
+import { ProviderApiError } from '../../src/errors.js';
+import { ApiClient, resetInMs, type Budget } from '../../src/providers/api-client.js';
 import { SecretRegistry } from '../../src/secrets.js';
 
 const ORIGIN = 'http://api.test';

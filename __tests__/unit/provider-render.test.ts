@@ -3,13 +3,11 @@
  * clock whose `sleep` only advances time. Covers the status machine, paging, error mapping, triggering,
  * evidence (logs and events) and the rollback calls.
  */
-import { RollbackUnconfirmedError } from '../../src/providers/types.js';
 import { describe, expect, it } from '@jest/globals';
 import { MockAgent } from 'undici';
-import { ProviderConfigError } from '../../src/errors.js';
+import { ProviderApiError, ProviderConfigError, RollbackUnconfirmedError } from '../../src/errors.js';
 import { createHttpClient } from '../../src/http.js';
 import { Deadline } from '../../src/poll.js';
-import { ProviderApiError } from '../../src/providers/api-client.js';
 import { RenderProvider, describeFailure } from '../../src/providers/render.js';
 import type { Deploy } from '../../src/providers/types.js';
 import { SecretRegistry } from '../../src/secrets.js';

@@ -83,7 +83,7 @@ function toProbe(
       failure: ctx.secrets.redact(explain(failure)),
     };
   }
-  const { passed, durationMs, failure } = outcome.result;
+  const { passed, durationMs, failure, inconclusive } = outcome.result;
   if (passed) return { name, kind: 'canary', passed, durationMs };
   return {
     name,
@@ -91,5 +91,6 @@ function toProbe(
     passed,
     durationMs,
     failure: ctx.secrets.redact(explain(failure ?? 'failed')),
+    ...(inconclusive ? { inconclusive } : {}),
   };
 }

@@ -3,6 +3,7 @@ import { constants } from 'node:os';
 import { formatDuration } from '../duration.js';
 import type { ProbeResult } from '../results.js';
 import type { CheckContext, CommandCheck, CommandRunner } from './types.js';
+import { errorMessage } from '../errors.js';
 
 /** Lines of a command's output kept in the probe table. */
 export const OUTPUT_TAIL_LINES = 40;
@@ -144,7 +145,7 @@ export async function runCommandCheck(check: CommandCheck, ctx: CheckContext): P
   try {
     result = await ctx.exec(check.command, env, timeoutMs);
   } catch (error) {
-    return row(false, `${shown} could not be started: ${(error as Error).message}`);
+    return row(false, `${shown} could not be started: ${errorMessage(error)}`);
   }
   const outputTail = tailOf(redact(result.output));
   if (result.timedOut) {

@@ -3,6 +3,7 @@ import type { HttpResponse } from '../http.js';
 import { resolvePointer } from '../json-pointer.js';
 import { renderJsonTemplate, type TemplateScope } from './template.js';
 import type { Expectation, HeaderExpectation } from './types.js';
+import { errorMessage } from '../errors.js';
 
 /** Longest rendering of a value quoted in a failure message. */
 const MAX_QUOTED_CHARS = 120;
@@ -14,7 +15,7 @@ export function compileRegex(source: string): { regex: RegExp } | { error: strin
   try {
     return { regex: new RegExp(source) };
   } catch (error) {
-    return { error: `/${source}/ is not a valid regular expression (${(error as Error).message})` };
+    return { error: `/${source}/ is not a valid regular expression (${errorMessage(error)})` };
   }
 }
 

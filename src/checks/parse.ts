@@ -31,6 +31,7 @@ import {
   type VariableRef,
 } from './template.js';
 import type { Canary, Check, ChecksFile, Expectation, RequestSpec } from './types.js';
+import { errorMessage } from '../errors.js';
 
 /** Options of `parseChecksFile`. */
 export interface ParseChecksOptions {
@@ -134,7 +135,7 @@ export function parseChecksFile(
     } else {
       reporter.add(
         [],
-        `cannot be read: ${(error as Error).message}`,
+        `cannot be read: ${errorMessage(error)}`,
         '',
         'Simplify the YAML anchors and aliases.',
       );

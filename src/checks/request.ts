@@ -3,6 +3,7 @@ import type { StepResult } from '../results.js';
 import { assessResponse, renderExpectation, type ConcreteExpectation } from './expect.js';
 import { renderJsonTemplate, UnboundVariableError, type TemplateScope } from './template.js';
 import type { CheckContext, RequestSpec } from './types.js';
+import { errorMessage } from '../errors.js';
 
 /**
  * What became of one request: it was sent (and passed or failed), or it could not be built because a
@@ -64,7 +65,7 @@ export async function performRequest(
     return { sent: false, label: requestLabel(spec, scope, redact), missing: error.expression };
   }
   const label = redact(`${spec.method} ${target}`);
-  const fail = (failure: string, durationMs = 0, status?: number): RequestOutcome => ({
+  const fail = (failure: string, durationMs = 0, status?: number, inconclusive = false): RequestOutcome => ({
     sent: true,
     result: {
       label,
@@ -73,6 +74,7 @@ export async function performRequest(
       ...(status === undefined ? {} : { status }),
       durationMs,
       failure: redact(failure),
+      ...(inconclusive ? { inconclusive } : {}),
     },
     captured: {},
   });
@@ -81,11 +83,11 @@ export async function performRequest(
   // several hanging cleanups cannot stretch the run far beyond `timeout`.
   const budget = ctx.remainingMs() + (bounded ? 0 : CLEANUP_GRACE_MS);
   if (budget <= 0) {
-    return fail(
-      bounded
-        ? `${label}: not sent, the overall timeout ran out before this request`
-        : `${label}: not sent, the ${CLEANUP_GRACE_MS / 1000}s cleanup grace after the timeout ran out; remove the data by hand`,
-    );
+    return bounded
+      ? fail(`${label}: not sent, the overall timeout ran out before this request`, 0, undefined, true)
+      : fail(
+          `${label}: not sent, the ${CLEANUP_GRACE_MS / 1000}s cleanup grace after the timeout ran out; remove the data by hand`,
+        );
   }
   const timeoutMs = Math.min(ctx.requestTimeoutMs, budget);
   // A path that does not start with / would be silently glued to the base URL; say so instead.
@@ -112,7 +114,7 @@ export async function performRequest(
     const durationMs = Math.round(performance.now() - started);
     // HttpError messages start with the full URL, which is what a reader needs to spot a dead backend.
     if (error instanceof HttpError) return fail(`${spec.method} ${error.message}`, durationMs);
-    return fail(`${label}: the request failed: ${(error as Error).message}`, durationMs);
+    return fail(`${label}: the request failed: ${errorMessage(error)}`, durationMs);
   }
 
   const assessment = assessResponse(expect, spec.capture, response, redact, (value) =>

@@ -2,6 +2,7 @@ import type { ProbeResult, StepResult } from '../results.js';
 import { runCommandCheck } from './command.js';
 import { performRequest, requestLabel } from './request.js';
 import type { CheckContext, ChecksFile, RequestCheck, StepsCheck } from './types.js';
+import { errorMessage } from '../errors.js';
 
 export type { CheckContext, CommandRunner } from './types.js';
 export { readCanary } from './canary.js';
@@ -29,7 +30,7 @@ export async function runChecks(file: ChecksFile, ctx: CheckContext): Promise<Pr
         kind: check.kind,
         passed: false,
         durationMs: Math.round(performance.now() - started),
-        failure: ctx.secrets.redact(`the check stopped on an internal error: ${(error as Error).message}`),
+        failure: ctx.secrets.redact(`the check stopped on an internal error: ${errorMessage(error)}`),
       };
     }
   });
@@ -48,8 +49,15 @@ async function runRequestCheck(check: RequestCheck, ctx: CheckContext): Promise<
       failure: notSent(outcome.label, outcome.missing),
     };
   }
-  const { passed, durationMs, failure } = outcome.result;
-  return { name, kind: 'request', passed, durationMs, ...(failure ? { failure } : {}) };
+  const { passed, durationMs, failure, inconclusive } = outcome.result;
+  return {
+    name,
+    kind: 'request',
+    passed,
+    durationMs,
+    ...(failure ? { failure } : {}),
+    ...(inconclusive ? { inconclusive } : {}),
+  };
 }
 
 /**
@@ -62,6 +70,7 @@ async function runStepsCheck(check: StepsCheck, ctx: CheckContext): Promise<Prob
   const captured: Record<string, string> = {};
   const steps: StepResult[] = [];
   let stepFailure: string | undefined;
+  let stepInconclusive = false;
   let cleanupFailure: string | undefined;
   for (const spec of check.steps) {
     const failedEarlier = stepFailure !== undefined || cleanupFailure !== undefined;
@@ -98,7 +107,10 @@ async function runStepsCheck(check: StepsCheck, ctx: CheckContext): Promise<Prob
     if (outcome.sent) Object.assign(captured, outcome.captured);
     if (!result.passed) {
       if (spec.cleanup) cleanupFailure ??= result.failure;
-      else stepFailure ??= result.failure;
+      else if (stepFailure === undefined) {
+        stepFailure = result.failure;
+        stepInconclusive = result.inconclusive === true;
+      }
     }
   }
   let failure: string | undefined;
@@ -116,6 +128,7 @@ async function runStepsCheck(check: StepsCheck, ctx: CheckContext): Promise<Prob
     durationMs: Math.round(performance.now() - started),
     // Redacted again: a value captured by a later step may occur in an earlier step's text.
     ...(failure === undefined ? {} : { failure: redact(failure) }),
+    ...(stepInconclusive ? { inconclusive: true } : {}),
     steps: steps.map((step) => ({
       ...step,
       label: redact(step.label),

@@ -1,3 +1,4 @@
+import { SentinelError } from '../errors.js';
 /** The run.* variables every check can use. */
 export const RUN_VARIABLES = ['id', 'attempt', 'nonce', 'sha'] as const;
 
@@ -35,10 +36,9 @@ export interface AvailableVariables {
 export type UnboundReason = 'unknown-run' | 'env-unset' | 'env-empty' | 'not-captured';
 
 /** Thrown by `render` when a variable has no value, e.g. a cleanup step needs a value never captured. */
-export class UnboundVariableError extends Error {
+export class UnboundVariableError extends SentinelError {
   constructor(readonly expression: string) {
     super(`{{ ${expression} }} has no value`);
-    this.name = 'UnboundVariableError';
   }
 }
 

@@ -1,4 +1,5 @@
 import { formatDuration } from '../duration.js';
+import { ProviderApiError, errorMessage } from '../errors.js';
 import { HttpError, retryAfterMs, type HttpClient, type HttpResponse } from '../http.js';
 import { Backoff, type Clock, type Random, type Sleep } from '../poll.js';
 
@@ -72,19 +73,6 @@ export function parseTime(value: string | null | undefined): number | undefined 
   if (!value) return undefined;
   const ms = Date.parse(value);
   return Number.isNaN(ms) ? undefined : ms;
-}
-
-/** A provider API call that failed for good. `status` is absent for network failures. */
-export class ProviderApiError extends Error {
-  constructor(
-    message: string,
-    readonly status?: number,
-    /** The provider's own error text, when it sent one. */
-    readonly providerMessage?: string,
-  ) {
-    super(message);
-    this.name = 'ProviderApiError';
-  }
 }
 
 /**
@@ -171,7 +159,7 @@ export class ApiClient {
         if (!retryable) {
           throw new ProviderApiError(
             redact(
-              `${label} API: ${request.what} failed: ${(error as Error).message}` +
+              `${label} API: ${request.what} failed: ${errorMessage(error)}` +
                 (once && error instanceof HttpError && TRANSIENT_NETWORK.has(error.kind)
                   ? `. It was not sent again, because ${label} may have acted on it; check the ${label} dashboard.`
                   : ''),

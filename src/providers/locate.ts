@@ -1,4 +1,5 @@
 import { formatDuration } from '../duration.js';
+import { DeployNotFoundError } from '../errors.js';
 import { versionMatches } from '../health.js';
 import { Backoff, type Deadline, type Random, type Sleep } from '../poll.js';
 import { providerPacing } from './follow.js';
@@ -12,14 +13,6 @@ export interface LocatedDeploy {
   lastKnownGood?: Deploy;
   /** Every deploy seen at the start, newest first: the rollback's other candidates. */
   deploys: Deploy[];
-}
-
-/** No deploy for the commit appeared within the budget. */
-export class DeployNotFoundError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DeployNotFoundError';
-  }
 }
 
 export interface LocateOptions {

@@ -1,16 +1,9 @@
 import type { LogLine, ProviderEvent } from '../diagnose.js';
-import { ProviderConfigError } from '../errors.js';
+import { ProviderApiError, ProviderConfigError, RollbackUnconfirmedError, errorMessage } from '../errors.js';
 import type { HttpResponse } from '../http.js';
 import type { Deadline } from '../poll.js';
-import {
-  ProviderApiError,
-  parseTime,
-  providerApiClient,
-  type ApiClient,
-  type ProviderClientOptions,
-} from './api-client.js';
+import { parseTime, providerApiClient, type ApiClient, type ProviderClientOptions } from './api-client.js';
 import { pollUntilSettled, providerPacing } from './follow.js';
-import { RollbackUnconfirmedError } from './types.js';
 import type {
   Deploy,
   DeployPhase,
@@ -298,14 +291,14 @@ export class RailwayProvider implements Provider {
       try {
         lines.push(...(await this.logs(deploy.id, stream)));
       } catch (error) {
-        notes.push(`${stream} logs could not be read: ${(error as Error).message}`);
+        notes.push(`${stream} logs could not be read: ${errorMessage(error)}`);
       }
     }
     let events: ProviderEvent[] = [];
     try {
       events = await this.events(deploy.id);
     } catch (error) {
-      notes.push(`deployment events could not be read: ${(error as Error).message}`);
+      notes.push(`deployment events could not be read: ${errorMessage(error)}`);
     }
     return { lines, events, notes };
   }
@@ -343,7 +336,7 @@ export class RailwayProvider implements Provider {
         await this.options.sleep(Math.min(this.options.intervalMs * (attempt + 1), 5000));
       }
     } catch (error) {
-      throw new RollbackUnconfirmedError(`its new deployment could not be read: ${(error as Error).message}`);
+      throw new RollbackUnconfirmedError(`its new deployment could not be read: ${errorMessage(error)}`);
     }
     throw new RollbackUnconfirmedError(
       'no new deployment of the target commit appeared in the deployment list',
@@ -402,7 +395,7 @@ export class RailwayProvider implements Provider {
       try {
         socket = open(url.href, 'graphql-transport-ws');
       } catch (error) {
-        finish({ kind: 'fallback', reason: this.options.redact((error as Error).message) });
+        finish({ kind: 'fallback', reason: this.options.redact(errorMessage(error)) });
         return;
       }
       socket.addEventListener('open', () => {
@@ -449,7 +442,7 @@ export class RailwayProvider implements Provider {
           try {
             deploy = this.toDeploy(payload.data.deployment);
           } catch (failure) {
-            finish({ kind: 'fallback', reason: (failure as Error).message });
+            finish({ kind: 'fallback', reason: errorMessage(failure) });
             return;
           }
           last = deploy;

@@ -1,16 +1,9 @@
 import type { LogLine, ProviderEvent } from '../diagnose.js';
-import { ProviderConfigError } from '../errors.js';
+import { ProviderApiError, ProviderConfigError, RollbackUnconfirmedError, errorMessage } from '../errors.js';
 import type { HttpResponse } from '../http.js';
 import type { Deadline } from '../poll.js';
-import {
-  ProviderApiError,
-  parseTime,
-  providerApiClient,
-  type ApiClient,
-  type ProviderClientOptions,
-} from './api-client.js';
+import { parseTime, providerApiClient, type ApiClient, type ProviderClientOptions } from './api-client.js';
 import { pollUntilSettled, providerPacing } from './follow.js';
-import { RollbackUnconfirmedError } from './types.js';
 import type {
   Deploy,
   DeployPhase,
@@ -239,13 +232,13 @@ export class RenderProvider implements Provider {
     try {
       lines = await this.logs(start, end, types, notes);
     } catch (error) {
-      notes.push(`logs could not be read: ${(error as Error).message}`);
+      notes.push(`logs could not be read: ${errorMessage(error)}`);
     }
     let events: ProviderEvent[] = [];
     try {
       events = await this.failureEvents(deploy, start, end);
     } catch (error) {
-      notes.push(`events could not be read: ${(error as Error).message}`);
+      notes.push(`events could not be read: ${errorMessage(error)}`);
     }
     return { lines, events, notes };
   }
@@ -265,7 +258,7 @@ export class RenderProvider implements Provider {
     try {
       return this.toDeploy(body as RenderDeploy);
     } catch (error) {
-      throw new RollbackUnconfirmedError(`Render's answer could not be read: ${(error as Error).message}`);
+      throw new RollbackUnconfirmedError(`Render's answer could not be read: ${errorMessage(error)}`);
     }
   }
 

@@ -130,11 +130,3 @@ export interface PullRequestRef {
   number: number;
   branch: string;
 }
-
-/** The provider accepted the rollback, but the deploy it created could not be identified or read. */
-export class RollbackUnconfirmedError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RollbackUnconfirmedError';
-  }
-}

@@ -45,7 +45,9 @@ export function resolveInputs(
   const declared = Object.keys(manifest.inputs);
   const unknown = Object.keys(given).filter((name) => !declared.includes(name));
   if (unknown.length > 0) {
-    throw new Error(`Unexpected input(s) ${unknown.map((n) => `'${n}'`).join(', ')}, valid inputs are [${declared.join(', ')}]`);
+    throw new Error(
+      `Unexpected input(s) ${unknown.map((n) => `'${n}'`).join(', ')}, valid inputs are [${declared.join(', ')}]`,
+    );
   }
   const values: Record<string, string> = {};
   for (const [name, input] of Object.entries(manifest.inputs)) {

@@ -9,7 +9,20 @@ import { Evaluator, Lexer, Parser, data } from '@actions/expressions';
 export type ExpressionContexts = Record<string, unknown>;
 
 /** Every context name the workflow language knows; one the caller did not give evaluates to null. */
-const CONTEXT_NAMES = ['github', 'env', 'vars', 'secrets', 'inputs', 'matrix', 'strategy', 'job', 'jobs', 'steps', 'runner', 'needs'];
+const CONTEXT_NAMES = [
+  'github',
+  'env',
+  'vars',
+  'secrets',
+  'inputs',
+  'matrix',
+  'strategy',
+  'job',
+  'jobs',
+  'steps',
+  'runner',
+  'needs',
+];
 
 /** Functions the runner offers beyond the expression language's own (status checks). */
 const STATUS_FUNCTIONS = ['success', 'failure', 'cancelled', 'always'];
@@ -23,7 +36,10 @@ export function evaluateExpression(expression: string, contexts: ExpressionConte
   const names = [...new Set([...CONTEXT_NAMES, ...Object.keys(contexts)])];
   const statusFunctions = STATUS_FUNCTIONS.map((name) => ({ name, minArgs: 0, maxArgs: 0 }));
   const parsed = new Parser(lexed.tokens, names, statusFunctions).parse();
-  const context = JSON.parse(JSON.stringify({ ...Object.fromEntries(names.map((n) => [n, {}])), ...contexts }), data.reviver) as data.Dictionary;
+  const context = JSON.parse(
+    JSON.stringify({ ...Object.fromEntries(names.map((n) => [n, {}])), ...contexts }),
+    data.reviver,
+  ) as data.Dictionary;
   const status = (contexts.job as { status?: string } | undefined)?.status ?? 'success';
   const functions = new Map(
     STATUS_FUNCTIONS.map((name) => [

@@ -14,11 +14,25 @@
  * - no connection to anything but 127.0.0.1: the network guard refuses it and the step's test fails.
  */
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ACTION_ROOT, inputVariable, readActionManifest, resolveInputs, type ActionManifest } from './action.js';
+import {
+  ACTION_ROOT,
+  inputVariable,
+  readActionManifest,
+  resolveInputs,
+  type ActionManifest,
+} from './action.js';
 import { evaluateCondition } from './expressions.js';
 import { parseFileCommands } from './file-commands.js';
 
@@ -190,7 +204,12 @@ export class Job {
     this.checkOrder(entry);
     if (entry === 'main' && !this.checkedOut) this.checkout();
     this.ranSteps.push(entry);
-    const condition = entry === 'pre' ? this.manifest.runs['pre-if'] : entry === 'post' ? this.manifest.runs['post-if'] : undefined;
+    const condition =
+      entry === 'pre'
+        ? this.manifest.runs['pre-if']
+        : entry === 'post'
+          ? this.manifest.runs['post-if']
+          : undefined;
     const contexts = this.contexts();
     // `pre-if` and `post-if` default to always(); main runs unless an earlier step failed the job.
     if (!evaluateCondition(condition ?? (entry === 'main' ? 'success()' : 'always()'), contexts)) {
@@ -261,7 +280,9 @@ export class Job {
     this.summaries.push(summary);
     if (exitCode !== 0 && this.status === 'success') this.status = 'failure';
     const report =
-      outputs.report && existsSync(outputs.report) ? JSON.parse(readFileSync(outputs.report, 'utf8')) : undefined;
+      outputs.report && existsSync(outputs.report)
+        ? JSON.parse(readFileSync(outputs.report, 'utf8'))
+        : undefined;
     return {
       entry,
       ran: true,
@@ -288,7 +309,10 @@ export class Job {
           : entry === 'post' && this.ranSteps.includes('post')
             ? 'post runs once, last'
             : undefined;
-    if (problem) throw new Error(`${entry} cannot run now: ${problem} (steps so far: ${this.ranSteps.join(', ') || 'none'})`);
+    if (problem)
+      throw new Error(
+        `${entry} cannot run now: ${problem} (steps so far: ${this.ranSteps.join(', ') || 'none'})`,
+      );
   }
 
   private skipped(entry: StepRun['entry']): StepRun {
@@ -308,7 +332,10 @@ export class Job {
   }
 
   /** Fresh file-command files for one step, as the runner creates them. */
-  private stepFiles(): Record<'GITHUB_OUTPUT' | 'GITHUB_STATE' | 'GITHUB_ENV' | 'GITHUB_PATH' | 'GITHUB_STEP_SUMMARY', string> {
+  private stepFiles(): Record<
+    'GITHUB_OUTPUT' | 'GITHUB_STATE' | 'GITHUB_ENV' | 'GITHUB_PATH' | 'GITHUB_STEP_SUMMARY',
+    string
+  > {
     const id = `${++this.stepCount}-${Date.now()}`;
     const dir = join(this.dir, 'temp', '_runner_file_commands');
     const files = {
@@ -326,7 +353,12 @@ export class Job {
   private contexts(): Record<string, unknown> {
     return {
       github: this.github,
-      runner: { os: 'Linux', arch: 'X64', temp: join(this.dir, 'temp'), tool_cache: join(this.dir, 'tool-cache') },
+      runner: {
+        os: 'Linux',
+        arch: 'X64',
+        temp: join(this.dir, 'temp'),
+        tool_cache: join(this.dir, 'tool-cache'),
+      },
       job: { status: this.status },
       strategy: {},
       matrix: {},
@@ -337,7 +369,8 @@ export class Job {
   private defaultEnvironment(files: Record<string, string>): Record<string, string> {
     const g = this.github;
     const [owner] = g.repository.split('/');
-    const pull = (g.event as { pull_request?: { head?: { ref?: string }; base?: { ref?: string } } }).pull_request;
+    const pull = (g.event as { pull_request?: { head?: { ref?: string }; base?: { ref?: string } } })
+      .pull_request;
     const refName = g.ref.replace(/^refs\/(heads|tags|pull)\//, '');
     return {
       CI: 'true',

@@ -31,9 +31,12 @@ net.Socket.prototype.connect = function guardedConnect(...args) {
     const attempt = `${host}:${port ?? '?'}`;
     refusedConnections.push(attempt);
     if (LOG) appendFileSync(LOG, `${attempt}\n`);
-    const error = Object.assign(new Error(`connect ENETUNREACH ${attempt} (refused by the test network guard)`), {
-      code: 'ENETUNREACH',
-    });
+    const error = Object.assign(
+      new Error(`connect ENETUNREACH ${attempt} (refused by the test network guard)`),
+      {
+        code: 'ENETUNREACH',
+      },
+    );
     process.nextTick(() => this.destroy(error));
     return this;
   }
