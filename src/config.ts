@@ -11,20 +11,16 @@ import { ConfigError, type ConfigProblem, errorMessage } from './errors.js';
 import { isJsonPointer } from './json-pointer.js';
 import { compileSchema, type ValidateFunction } from './json-schema.js';
 import type { RunEvent } from './event.js';
+import type { CommentMode } from './github.js';
+import type { VersionSource } from './health.js';
+import type { ProviderName } from './providers/index.js';
+import type { PullRequestRef } from './providers/types.js';
+import type { RollbackMode } from './rollback.js';
+import type { RunValues } from './checks/template.js';
 import type { SecretRegistry } from './secrets.js';
 
-export type ProviderName = 'render' | 'railway' | 'none';
-export type RollbackMode = 'on-failure' | 'never' | 'dry-run';
-export type CommentMode = 'auto' | 'always' | 'never';
-export type VersionSource = { kind: 'pointer'; pointer: string } | { kind: 'header'; name: string };
-
-/** The run's variables templates can use as `run.*`. */
-export interface RunVariables {
-  id: string;
-  attempt: string;
-  nonce: string;
-  sha: string;
-}
+/** The `provider` input. */
+export type ProviderChoice = ProviderName | 'none';
 
 /** Every input, parsed and validated once. Nothing else in the action reads inputs. */
 export interface Config {
@@ -34,7 +30,7 @@ export interface Config {
   expectVersion?: string;
   versionFrom: VersionSource;
   checks?: { source: string; file: ChecksFile };
-  provider: ProviderName;
+  provider: ProviderChoice;
   apiToken?: string;
   /** Railway: how the token is sent (`auto` asks the API once). */
   apiTokenType: 'auto' | 'account' | 'project';
@@ -45,7 +41,7 @@ export interface Config {
   deployId?: string;
   deploy: boolean;
   /** On pull_request events with a provider: the PR whose preview (service or environment) is verified. */
-  pullRequest?: { number: number; branch: string };
+  pullRequest?: PullRequestRef;
   /** After a rollback, turn the provider's auto-deploy off so the next push does not undo it. */
   pauseAutoDeploy: boolean;
   timeoutMs: number;
@@ -57,7 +53,7 @@ export interface Config {
   headers: Record<string, string>;
   githubToken?: string;
   comment: CommentMode;
-  run: RunVariables;
+  run: RunValues;
   workspace: string;
   /** Defaulted values adapted to what the user set, in words, for the log. */
   notes: string[];

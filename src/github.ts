@@ -1,7 +1,91 @@
 import { getOctokit } from '@actions/github';
 import { fetch as undiciFetch, type Dispatcher } from 'undici';
-import type { CommentMode } from './config.js';
 import { errorMessage } from './errors.js';
+import type { RunEvent } from './event.js';
+import type { JsonReport } from './report.js';
+import type { Result } from './results.js';
+
+/** The `comment` input: `auto` on pull-request related events, `always` whenever a PR is known, or `never`. */
+export type CommentMode = 'auto' | 'always' | 'never';
+
+/** What publishing to GitHub needs from the inputs. */
+export interface GitHubSettings {
+  /** The `github-token` input; nothing is published without it. */
+  token?: string;
+  comment: CommentMode;
+  /** The commit verified, when the event names none. */
+  commit: string;
+}
+
+/** The check run's conclusion for a result: `superseded` is neutral, any failure a failure. */
+export function checkConclusion(result: Result): GitHubReport['conclusion'] {
+  return result === 'passed' ? 'success' : result === 'superseded' ? 'neutral' : 'failure';
+}
+
+/**
+ * The sticky PR comment and the check run for a published verdict, with the GitHub context read from the
+ * runner's environment and the event. Returns warnings only: the verdict is already published.
+ */
+export async function publishVerdict(options: {
+  settings: GitHubSettings;
+  event: RunEvent;
+  report: JsonReport;
+  markdown: string;
+  dispatcher: Dispatcher;
+  env: Record<string, string | undefined>;
+}): Promise<string[]> {
+  const { settings, event, report, env, dispatcher } = options;
+  const [owner, repo] = (env.GITHUB_REPOSITORY ?? '').split('/');
+  if (!settings.token || !owner || !repo) return [];
+  const apiUrl = env.GITHUB_API_URL || 'https://api.github.com';
+  const sha = event.deploymentStatus?.sha || event.pullRequest?.headSha || env.GITHUB_SHA || settings.commit;
+  const warnings: string[] = [];
+  let pullNumber = event.pullRequest?.number ?? event.deploymentStatus?.pullNumber;
+  if (pullNumber === undefined && settings.comment !== 'never' && event.deploymentStatus) {
+    try {
+      pullNumber = await pullRequestForCommit({
+        token: settings.token,
+        apiUrl,
+        dispatcher,
+        owner,
+        repo,
+        sha,
+      });
+    } catch (error) {
+      warnings.push(
+        `Could not find the pull request of commit ${sha.slice(0, 12)} for the comment: ${errorMessage(error)}.`,
+      );
+    }
+  }
+  const context: GitHubContext = {
+    owner,
+    repo,
+    eventName: event.name,
+    sha,
+    pullNumber,
+    environment:
+      event.deploymentStatus?.environment ||
+      report.deploy.service ||
+      (report.url ? new URL(report.url).host : 'service'),
+    workflow: env.GITHUB_WORKFLOW ?? 'workflow',
+    runUrl: `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${owner}/${repo}/actions/runs/${env.GITHUB_RUN_ID ?? ''}`,
+  };
+  const published = await publishToGitHub({
+    token: settings.token,
+    apiUrl,
+    dispatcher,
+    context,
+    comment: settings.comment,
+    report: {
+      result: report.result,
+      conclusion: checkConclusion(report.result),
+      title: `${report.result}${report.failureReason ? ` (${report.failureReason})` : ''}`,
+      markdown: options.markdown,
+      deployUrl: report.deploy.dashboardUrl,
+    },
+  });
+  return [...warnings, ...published.warnings];
+}
 
 /** Where the run happens on GitHub, read from the runner's environment and event payload. */
 export interface GitHubContext {
@@ -167,7 +251,7 @@ function truncate(text: string): string {
 /** A failed GitHub call in words; a 403/404 from the token's permissions names the one to grant. */
 function permissionWarning(error: unknown, what: string, permission: string): string {
   const status = (error as { status?: number }).status;
-  const message = errorMessage(error) ?? String(error);
+  const message = errorMessage(error);
   if (status === 403 || status === 404) {
     return (
       `Could not publish ${what}: GitHub answered ${status} (${message}). The token probably lacks ` +

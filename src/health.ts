@@ -1,11 +1,61 @@
 import type { FailureReason } from './results.js';
-import { HttpError, retryAfterMs, type HttpClient, type HttpErrorKind, type HttpResponse } from './http.js';
+import {
+  HttpError,
+  resolveProbeUrl,
+  retryAfterMs,
+  type HttpClient,
+  type HttpErrorKind,
+  type HttpResponse,
+} from './http.js';
 import { resolvePointer } from './json-pointer.js';
 import { describeSchemaErrors, type ValidateFunction } from './json-schema.js';
 import { formatDuration } from './duration.js';
 import { Backoff, Deadline, ProgressReporter, type Clock, type Sleep } from './poll.js';
-import type { VersionSource } from './config.js';
+import type { SecretRegistry } from './secrets.js';
 import { errorMessage } from './errors.js';
+
+/** Where the service reports its version: a JSON Pointer into the health body, or a response header. */
+export type VersionSource = { kind: 'pointer'; pointer: string } | { kind: 'header'; name: string };
+
+/** The health check the inputs define, for any base URL. */
+export interface HealthSettings {
+  /** The `health-path` input. */
+  path: string;
+  /** The `headers` input. */
+  headers: Record<string, string>;
+  versionFrom: VersionSource;
+  /** The compiled `health-schema`, when there is one. */
+  validate?: ValidateFunction;
+  requestTimeoutMs: number;
+}
+
+/** How waiting for health paces itself and decides. */
+export interface HealthPolling {
+  intervalMs: number;
+  successThreshold: number;
+  failureThreshold: number;
+}
+
+/**
+ * The health check of `settings` against `base`. `expectVersion` is what must be reported; `schema: false`
+ * leaves the schema out (only the version is wanted).
+ */
+export function healthTarget(
+  settings: HealthSettings,
+  base: URL,
+  secrets: SecretRegistry,
+  options: { expectVersion?: string; schema?: boolean; requestTimeoutMs?: number } = {},
+): HealthTarget {
+  return {
+    url: resolveProbeUrl(base, settings.path),
+    headers: settings.headers,
+    expectVersion: options.expectVersion,
+    versionFrom: settings.versionFrom,
+    validate: options.schema === false ? undefined : settings.validate,
+    requestTimeoutMs: options.requestTimeoutMs ?? settings.requestTimeoutMs,
+    redact: (text) => secrets.redact(text),
+  };
+}
 
 /** What one health check needs to know. */
 export interface HealthTarget {
@@ -60,7 +110,7 @@ export function versionMatches(expected: string, reported: string): boolean {
 }
 
 /** Sends one health request and judges it: reachability, status, body, version, schema. */
-export async function checkHealth(
+export async function probeHealth(
   http: HttpClient,
   target: HealthTarget,
   nowMs: number,
@@ -202,10 +252,7 @@ function judgeResponse(
   return { ok: true, status: response.status, version, durationMs: response.durationMs };
 }
 
-export interface WaitOptions {
-  intervalMs: number;
-  successThreshold: number;
-  failureThreshold: number;
+export interface WaitOptions extends HealthPolling {
   deadline: Deadline;
   clock: Clock;
   sleep: Sleep;
@@ -262,7 +309,7 @@ export async function waitUntilHealthy(
     attempts++;
     // A request never outlives the run's budget: the verdict must come within `timeout`.
     const requestTimeoutMs = Math.max(1, Math.min(target.requestTimeoutMs, deadline.remainingMs()));
-    const outcome = await checkHealth(http, { ...target, requestTimeoutMs }, clock.now());
+    const outcome = await probeHealth(http, { ...target, requestTimeoutMs }, clock.now());
     let delay: number;
     if (outcome.ok) {
       everHealthy = true;

@@ -87,6 +87,35 @@ export class Deadline {
   }
 }
 
+/** How long something may keep trying: a Deadline, or a ScopedBudget that follows the current phase. */
+export interface Budget {
+  remainingMs(): number;
+}
+
+/**
+ * A budget whose deadline is the one of the phase running now: `within(deadline, fn)` makes `deadline` the
+ * budget for everything `fn` does, and restores the previous one after. The run's phases (verification,
+ * rollback, reading evidence) each get their own deadline this way, named where the phase starts.
+ */
+export class ScopedBudget implements Budget {
+  private readonly scopes: Budget[] = [];
+
+  constructor(private readonly base: Budget) {}
+
+  remainingMs(): number {
+    return (this.scopes.at(-1) ?? this.base).remainingMs();
+  }
+
+  async within<T>(deadline: Budget, fn: () => Promise<T>): Promise<T> {
+    this.scopes.push(deadline);
+    try {
+      return await fn();
+    } finally {
+      this.scopes.splice(this.scopes.lastIndexOf(deadline), 1);
+    }
+  }
+}
+
 /**
  * Emits a progress line when the phase changes and at most every `everyMs` otherwise, so a long wait
  * shows it is alive without flooding the log.

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as core from '@actions/core';
 import type { ConfigError } from './errors.js';
 import { formatProblem } from './errors.js';
-import type { RunOutcome } from './execute.js';
+import type { RunOutcome } from './run/outcome.js';
 import { formatDuration } from './duration.js';
 import type { ProbeResult, Result } from './results.js';
 import type { SecretRegistry } from './secrets.js';

@@ -23,6 +23,7 @@ export type FailureReason =
   | 'deploy-timeout'
   | 'needs-approval'
   | 'provider-error'
+  | 'run-canceled'
   | 'internal-error';
 
 /** One request inside a check, as it ran. */
@@ -55,6 +56,15 @@ export interface ProbeResult {
   /** The probe could not test the deploy (no canary written, no time left): a failure, never a rollback. */
   inconclusive?: boolean;
 }
+
+/**
+ * Runs one phase of the run: a log group plus a timeline entry. `fn` says whether the phase went well, and
+ * may add a note for the timeline.
+ */
+export type PhaseRunner = <T>(
+  name: string,
+  fn: () => Promise<{ value: T; ok: boolean; note?: string }>,
+) => Promise<T>;
 
 /** One phase of the run for the timeline (wait for live, checks, rollback, ...). */
 export interface PhaseRecord {

@@ -1,11 +1,43 @@
-import type { Config } from './config.js';
-import type { ExecuteDeps } from './execute.js';
+import type { RunDeps } from './deps.js';
 import { Deadline } from './poll.js';
 import { newerDeploys } from './providers/locate.js';
 import { RollbackUnconfirmedError, errorMessage } from './errors.js';
 import type { Deploy, Provider } from './providers/types.js';
-import type { ProbeResult } from './results.js';
-import { verifyService, type PhaseRunner } from './verify.js';
+import type { PhaseRunner, ProbeResult } from './results.js';
+import { verifyService, type VerifySettings } from './verify.js';
+
+/** The `rollback` input: roll back, only say what would be sent, or only report. */
+export type RollbackMode = 'on-failure' | 'never' | 'dry-run';
+
+/** What the rollback needs from the inputs. */
+export interface RollbackSettings {
+  mode: RollbackMode;
+  /** After a rollback, turn the provider's auto-deploy off so the next push does not undo it. */
+  pauseAutoDeploy: boolean;
+  /** The rollback's own budget: the run's may be spent by the time the checks fail. */
+  timeoutMs: number;
+  /** Whether the run checked the version: then the restored deploy must report the target's commit. */
+  checksVersion: boolean;
+  /** The same health check and checks the new deploy had. */
+  verify: VerifySettings;
+}
+
+/** A rollback between its call and its verdict. */
+export interface RollbackInFlight {
+  target: Deploy;
+  /** The deploy the rollback created, once the provider accepted the call. */
+  restoredId?: string;
+}
+
+/** Where the rollback reports what it does, so a cancelled run can say whether one was in flight. */
+export interface RollbackProgress {
+  phase: PhaseRunner;
+  /**
+   * Called just before the rollback call goes out (`target`), once the provider accepted it (`restoredId`),
+   * and with `undefined` once the rollback's outcome is known.
+   */
+  rollbackInFlight(state: RollbackInFlight | undefined): void;
+}
 
 /** Upper bound of the random pause before a rollback call, which separates two racing runs. */
 const RACE_SETTLE_MS = 2000;
@@ -29,8 +61,8 @@ export interface RollbackDecision {
 }
 
 export interface RollbackInput {
-  config: Config;
-  deps: ExecuteDeps;
+  settings: RollbackSettings;
+  deps: RunDeps;
   provider: Provider;
   /** The deploy this run verified and found failing. It must still be the live one. */
   ours: Deploy;
@@ -38,9 +70,9 @@ export interface RollbackInput {
   /** Deploys seen at the start, newest first. */
   deploys: readonly Deploy[];
   base: URL;
-  phase: PhaseRunner;
-  /** Moves the provider's request budget onto the rollback's own deadline. */
-  startBudget(deadline: Deadline): void;
+  progress: RollbackProgress;
+  /** Runs `fn` with the provider's requests bounded by `deadline` (the rollback's own budget). */
+  within<T>(deadline: Deadline, fn: () => Promise<T>): Promise<T>;
 }
 
 /**
@@ -71,7 +103,27 @@ export function chooseRollbackTarget(
  * spent by the time the checks fail.
  */
 export async function rollBack(input: RollbackInput): Promise<RollbackDecision> {
-  const { config, deps, provider, ours, phase } = input;
+  const deadline = Deadline.after(input.deps.clock, input.settings.timeoutMs);
+  try {
+    return await input.within(deadline, () => rollBackWithin(input, deadline));
+  } catch (error) {
+    // The guard's reads failed before anything was sent: say so, and what to do by hand.
+    input.progress.rollbackInFlight(undefined);
+    const why = errorMessage(error).replace(/\.$/, '');
+    return {
+      result: 'rollback-failed',
+      performed: false,
+      probes: [],
+      warnings: [],
+      message: `the rollback could not be carried out: ${why}`,
+      note: `failed before acting: ${why}. On call: roll back by hand in the ${input.provider.label} dashboard.`,
+    };
+  }
+}
+
+async function rollBackWithin(input: RollbackInput, deadline: Deadline): Promise<RollbackDecision> {
+  const { settings, deps, provider, ours } = input;
+  const phase = input.progress.phase;
   const label = provider.label;
   const decision = (
     fields: Partial<RollbackDecision> & Pick<RollbackDecision, 'result' | 'note'>,
@@ -87,7 +139,7 @@ export async function rollBack(input: RollbackInput): Promise<RollbackDecision> 
     ? `roll back by hand: in the ${label} dashboard, roll back to deploy ${deployText(target)}, or send \`${call}\` with your API key`
     : `fix forward: no earlier deploy of this service can be rolled back to`;
 
-  if (config.rollback === 'never') {
+  if (settings.mode === 'never') {
     return decision({
       result: 'failed',
       call,
@@ -95,8 +147,6 @@ export async function rollBack(input: RollbackInput): Promise<RollbackDecision> 
     });
   }
 
-  const deadline = Deadline.after(deps.clock, config.timeoutMs);
-  input.startBudget(deadline);
   const decided = await phase('Roll back', async () => {
     // Guard: act only when ours is still the newest deploy and still live.
     const newer = await newerDeploys(provider, ours);
@@ -114,7 +164,7 @@ export async function rollBack(input: RollbackInput): Promise<RollbackDecision> 
     const latest = newer[0];
     if (latest) {
       const still =
-        latest.phase === 'live'
+        latest.state === 'live'
           ? ''
           : `; until it goes live, ${ours.id} keeps serving, so watch that it does`;
       const message = `a newer deploy (${latest.id}, ${latest.status}) was created while this run verified ${ours.id}; the newer deploy decides what serves, so nothing was rolled back${still}`;
@@ -125,8 +175,8 @@ export async function rollBack(input: RollbackInput): Promise<RollbackDecision> 
     }
     const current = await provider.getDeploy(ours.id);
     // Ours must still be what serves (or have crashed while serving, which is what the rollback is for).
-    const crashed = current.phase === 'failed' && current.failedStage === 'runtime';
-    if (current.phase !== 'live' && !crashed) {
+    const crashed = current.state === 'failed' && current.failedStage === 'runtime';
+    if (current.state !== 'live' && !crashed) {
       return {
         value: decision({
           result: 'failed',
@@ -146,7 +196,7 @@ export async function rollBack(input: RollbackInput): Promise<RollbackDecision> 
       };
     }
     const targetText = deployText(target);
-    if (config.rollback === 'dry-run') {
+    if (settings.mode === 'dry-run') {
       deps.log.info(`dry-run: would roll back to ${targetText} with: ${call}`);
       return {
         value: decision({
@@ -173,9 +223,11 @@ export async function rollBack(input: RollbackInput): Promise<RollbackDecision> 
     }
     deps.log.info(`Rolling back to ${targetText}: ${call}`);
     let restored: Deploy;
+    input.progress.rollbackInFlight({ target });
     try {
       restored = await provider.rollback(target);
     } catch (error) {
+      input.progress.rollbackInFlight(undefined);
       const why = errorMessage(error).replace(/\.$/, '');
       if (error instanceof RollbackUnconfirmedError) {
         // Accepted, but the new deploy could not be identified: it was performed, and that must show.
@@ -202,6 +254,7 @@ export async function rollBack(input: RollbackInput): Promise<RollbackDecision> 
         ok: false,
       };
     }
+    input.progress.rollbackInFlight({ target, restoredId: restored.id });
     const performedFields = { performed: true, deployId: restored.id, targetId: target.id, call };
     let followed;
     try {
@@ -223,7 +276,7 @@ export async function rollBack(input: RollbackInput): Promise<RollbackDecision> 
         ok: false,
       };
     }
-    if (followed.deploy.phase !== 'live') {
+    if (followed.deploy.state !== 'live') {
       const how = followed.settled
         ? `ended ${followed.deploy.status}`
         : `was still ${followed.deploy.status} at the timeout`;
@@ -239,9 +292,13 @@ export async function rollBack(input: RollbackInput): Promise<RollbackDecision> 
     }
     return { value: decision({ ...performedFields, result: 'rolled-back', note: '' }), ok: true };
   });
-  return decided.result === 'rolled-back' && target
-    ? verifyRestored(input, decided, target, deadline)
-    : decided;
+  if (decided.result !== 'rolled-back' || !target) {
+    input.progress.rollbackInFlight(undefined);
+    return decided;
+  }
+  const verified = await verifyRestored(input, decided, target, deadline);
+  input.progress.rollbackInFlight(undefined);
+  return verified;
 }
 
 /** Verifies the restored deploy with the same health check and checks, and pauses auto-deploy if asked. */
@@ -251,22 +308,22 @@ async function verifyRestored(
   target: Deploy,
   deadline: Deadline,
 ): Promise<RollbackDecision> {
-  const { config, deps, provider } = input;
+  const { settings, deps, provider } = input;
   const warnings: string[] = [];
   // The restored deploy reports the target's commit, not ours.
-  const expectVersion = config.expectVersion && target.commit ? target.commit : undefined;
-  if (config.expectVersion && !target.commit) {
+  const expectVersion = settings.checksVersion && target.commit ? target.commit : undefined;
+  if (settings.checksVersion && !target.commit) {
     warnings.push(
       `${provider.label} did not say which commit deploy ${target.id} runs, so the restored deploy's version was not checked; only its health and checks were.`,
     );
   }
   const verification = await verifyService(
-    config,
+    settings.verify,
     deps,
     { base: input.base, expectVersion, includeCanary: false, deadline, label: 'Restored deploy: ' },
-    input.phase,
+    input.progress.phase,
   );
-  if (config.pauseAutoDeploy) {
+  if (settings.pauseAutoDeploy) {
     try {
       await provider.pauseAutoDeploy();
       deps.log.info(`${provider.label}: auto-deploy turned off so the next push does not undo the rollback.`);
@@ -291,7 +348,7 @@ async function verifyRestored(
     ...decided,
     probes: verification.probes,
     warnings,
-    note: `rolled back to ${targetText} as deploy ${decided.deployId}; the restored deploy passed the health check${config.checks ? ' and the checks' : ''}.`,
+    note: `rolled back to ${targetText} as deploy ${decided.deployId}; the restored deploy passed the health check${settings.verify.checks.file ? ' and the checks' : ''}.`,
   };
 }
 

@@ -61,3 +61,17 @@ export class SecretRegistry {
     return false;
   }
 }
+
+/**
+ * Masks the credentials apps commonly print, which no registered secret covers: URL user info
+ * (`postgres://user:pass@host`) and `password=`/`token=`-style pairs. Provider logs end up in the PR
+ * comment, which is public on public repositories.
+ */
+export function scrubCredentials(text: string): string {
+  return text
+    .replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@:]+:[^\s/@]+@/gi, '$1***:***@')
+    .replace(
+      /\b([\w-]*?(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key))(\s*[=:]\s*)("[^"]*"|'[^']*'|\S+)/gi,
+      '$1$2***',
+    );
+}

@@ -1,23 +1,23 @@
-import type { Config } from './config.js';
-import type { CheckContext } from './checks/run.js';
-import { readCanary, runChecks } from './checks/run.js';
-import type { ExecuteDeps } from './execute.js';
-import { resolveProbeUrl } from './http.js';
+import { checkContext, readCanary, runChecks } from './checks/run.js';
+import type { CheckContext, ChecksSettings } from './checks/run.js';
+import type { Canary } from './checks/types.js';
+import type { RunDeps } from './deps.js';
 import {
-  checkHealth,
+  healthTarget,
   versionMatches,
   waitUntilHealthy,
-  type HealthOutcome,
-  type HealthTarget,
+  type HealthPolling,
+  type HealthSettings,
 } from './health.js';
 import type { Deadline } from './poll.js';
-import type { FailureReason, ProbeResult } from './results.js';
+import type { FailureReason, PhaseRunner, ProbeResult } from './results.js';
 
-/** Runs one phase of the run: a log group plus a timeline entry. */
-export type PhaseRunner = <T>(
-  name: string,
-  fn: () => Promise<{ value: T; ok: boolean; note?: string }>,
-) => Promise<T>;
+/** What verifying a service needs from the inputs: the health check, its pacing and the checks. */
+export interface VerifySettings {
+  health: HealthSettings;
+  polling: HealthPolling;
+  checks: ChecksSettings;
+}
 
 export interface VerifyTarget {
   base: URL;
@@ -49,47 +49,47 @@ export interface Verification {
  * canary read). Used for the new deploy and again for the deploy a rollback restored.
  */
 export async function verifyService(
-  config: Config,
-  deps: ExecuteDeps,
+  settings: VerifySettings,
+  deps: RunDeps,
   target: VerifyTarget,
   phase: PhaseRunner,
 ): Promise<Verification> {
   const { deadline, label = '' } = target;
   const probes: ProbeResult[] = [];
-  const healthTarget = healthTargetFor(config, target.base, deps, { expectVersion: target.expectVersion });
-  const health = await phase(`${label}Wait until live and healthy`, async () => {
-    const waited = await waitUntilHealthy(deps.http, healthTarget, {
-      intervalMs: config.intervalMs,
-      successThreshold: config.successThreshold,
-      failureThreshold: config.failureThreshold,
+  const health = healthTarget(settings.health, target.base, deps.secrets, {
+    expectVersion: target.expectVersion,
+  });
+  const waited = await phase(`${label}Wait until live and healthy`, async () => {
+    const result = await waitUntilHealthy(deps.http, health, {
+      ...settings.polling,
       deadline,
       clock: deps.clock,
       sleep: deps.sleep,
       log: deps.log.info,
       random: deps.random,
     });
-    return { value: waited, ok: waited.healthy, note: `${waited.attempts} health checks` };
+    return { value: result, ok: result.healthy, note: `${result.attempts} health checks` };
   });
   probes.push({
-    name: `${label}health ${healthTarget.url.pathname}`,
+    name: `${label}health ${health.url.pathname}`,
     kind: 'health',
-    passed: health.healthy,
-    durationMs: (health.healthy ? health.last.durationMs : health.durationMs) ?? 0,
-    failure: health.healthy ? undefined : health.message,
+    passed: waited.healthy,
+    durationMs: (waited.healthy ? waited.last.durationMs : waited.durationMs) ?? 0,
+    failure: waited.healthy ? undefined : waited.message,
   });
-  if (!health.healthy) {
+  if (!waited.healthy) {
     return {
       probes,
-      version: health.version,
+      version: waited.version,
       healthy: false,
-      failure: { reason: health.reason, message: health.message },
+      failure: { reason: waited.reason, message: waited.message },
     };
   }
 
-  const checks = config.checks?.file;
+  const checks = settings.checks.file;
   const canary = target.includeCanary ? checks?.canary : undefined;
   if (checks && (checks.checks.length > 0 || canary)) {
-    const context = checkContext(config, target.base, deps, () => deadline.remainingMs());
+    const context = checkContext(settings.checks, target.base, deps, () => deadline.remainingMs());
     const rows = await phase(`${label}Run checks`, async () => {
       const results: ProbeResult[] = [];
       if (canary) results.push(await canaryProbe(canary, context, deps, target.expectVersion));
@@ -100,19 +100,22 @@ export async function verifyService(
   }
   const failing = probes.filter((probe) => !probe.passed);
   // A conclusive failure (a check that ran and failed) outranks one that could not test anything.
-  const failed = failing.find((probe) => !isInconclusive(probe)) ?? failing[0];
-  if (!failed) return { probes, version: health.version, healthy: true };
-  const inconclusive = isInconclusive(failed);
+  const failed = failing.find((probe) => !probe.inconclusive) ?? failing[0];
+  if (!failed) return { probes, version: waited.version, healthy: true };
   return {
     probes,
-    version: health.version,
+    version: waited.version,
     healthy: true,
     failure: {
       reason:
-        failed.kind === 'canary' ? (inconclusive ? 'canary-unverified' : 'canary-lost') : 'check-failed',
+        failed.kind === 'canary'
+          ? failed.inconclusive
+            ? 'canary-unverified'
+            : 'canary-lost'
+          : 'check-failed',
       message: `${failed.name}: ${failed.failure ?? 'failed'}`,
     },
-    inconclusive: inconclusive
+    inconclusive: failed.inconclusive
       ? failed.kind === 'canary'
         ? 'the canary could not test persistence'
         : 'the timeout ran out before the checks could run'
@@ -120,66 +123,11 @@ export async function verifyService(
   };
 }
 
-/**
- * The health check the inputs define, against `base`. `expectVersion` is what must be reported;
- * `schema: false` skips the health schema (only the version is wanted).
- */
-export function healthTargetFor(
-  config: Config,
-  base: URL,
-  deps: Pick<ExecuteDeps, 'secrets'>,
-  options: { expectVersion?: string; schema?: boolean; requestTimeoutMs?: number } = {},
-): HealthTarget {
-  return {
-    url: resolveProbeUrl(base, config.healthPath),
-    headers: config.headers,
-    expectVersion: options.expectVersion,
-    versionFrom: config.versionFrom,
-    validate: options.schema === false ? undefined : config.healthSchema?.validate,
-    requestTimeoutMs: options.requestTimeoutMs ?? config.requestTimeoutMs,
-    redact: (text) => deps.secrets.redact(text),
-  };
-}
-
-/** One health request against whatever serves now; the version is read, not required. */
-export function probeHealth(
-  config: Config,
-  base: URL,
-  deps: Pick<ExecuteDeps, 'http' | 'clock' | 'secrets'>,
-  options: { schema?: boolean; requestTimeoutMs?: number } = {},
-): Promise<HealthOutcome> {
-  return checkHealth(deps.http, healthTargetFor(config, base, deps, options), deps.clock.now());
-}
-
-/** A failed probe that never tested the deploy: the canary was never written, or no request was sent. */
-function isInconclusive(probe: ProbeResult): boolean {
-  return probe.inconclusive === true;
-}
-
-/** What the checks runner needs, for main, pre and post alike. */
-export function checkContext(
-  config: Config,
-  baseUrl: URL,
-  deps: Pick<ExecuteDeps, 'http' | 'secrets' | 'exec'>,
-  remainingMs: () => number,
-): CheckContext {
-  return {
-    http: deps.http,
-    baseUrl,
-    headers: config.headers,
-    vars: { env: process.env, run: config.run },
-    secrets: deps.secrets,
-    requestTimeoutMs: config.requestTimeoutMs,
-    remainingMs,
-    exec: deps.exec,
-  };
-}
-
 /** Reads back the canary `pre` wrote; a canary that was never written is a failure, not a skip. */
 async function canaryProbe(
-  canary: NonNullable<NonNullable<Config['checks']>['file']['canary']>,
+  canary: Canary,
   context: CheckContext,
-  deps: ExecuteDeps,
+  deps: RunDeps,
   expectVersion: string | undefined,
 ): Promise<ProbeResult> {
   const saved = deps.state.canary();

@@ -108,7 +108,7 @@ describe('RailwayProvider against the emulator', () => {
     t.emulator.script('dep-ours', ['BUILDING', 'DEPLOYING', 'SUCCESS']);
     const seen: string[] = [];
     const result = await t.client.waitForDeploy('dep-ours', t.deadline, (d) => seen.push(d.status));
-    expect(result).toMatchObject({ settled: true, deploy: { status: 'SUCCESS', phase: 'live' } });
+    expect(result).toMatchObject({ settled: true, deploy: { status: 'SUCCESS', state: 'live' } });
     expect(seen).toEqual(['BUILDING', 'DEPLOYING', 'SUCCESS']);
     expect(t.emulator.sockets.filter((s) => s.accepted)).toHaveLength(1);
     expect(t.http().map((r) => r.operationName)).toEqual(['ProjectToken']); // the token-type check only
@@ -177,7 +177,7 @@ describe('RailwayProvider against the emulator', () => {
   it('finds deployments newest first and maps commit, rollback and status', async () => {
     const t = await setup({}, { tokenType: 'account' });
     const deploys = await t.client.listDeploys();
-    expect(deploys.map((d) => [d.id, d.phase, d.commit?.slice(0, 7), d.canRollbackTo])).toEqual([
+    expect(deploys.map((d) => [d.id, d.state, d.commit?.slice(0, 7), d.canRollbackTo])).toEqual([
       ['dep-ours', 'pending', SHA.slice(0, 7), false],
       ['dep-good', 'live', OLD.slice(0, 7), true],
       ['dep-old', 'canceled', '2222222', true],

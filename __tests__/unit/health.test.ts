@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { MockAgent } from 'undici';
 import { compileSchema } from '../../src/json-schema.js';
 import { createHttpClient } from '../../src/http.js';
-import { checkHealth, versionMatches, waitUntilHealthy, type HealthTarget } from '../../src/health.js';
+import { probeHealth, versionMatches, waitUntilHealthy, type HealthTarget } from '../../src/health.js';
 import { Deadline } from '../../src/poll.js';
 import { SecretRegistry } from '../../src/secrets.js';
 
@@ -84,28 +84,28 @@ describe('versionMatches', () => {
   ])('%s vs %s -> %s', (expected, reported, match) => expect(versionMatches(expected, reported)).toBe(match));
 });
 
-describe('checkHealth', () => {
+describe('probeHealth', () => {
   it('passes a healthy body on the right version', async () => {
     const { http } = scripted([good]);
-    expect(await checkHealth(http, target(), 0)).toMatchObject({ ok: true, version: 'abcdef1234567' });
+    expect(await probeHealth(http, target(), 0)).toMatchObject({ ok: true, version: 'abcdef1234567' });
   });
 
   it('names the failing field and its actual value (F1)', async () => {
     const { http } = scripted([{ status: 200, body: { ...good.body, database: { type: 'sqlite' } } }]);
-    const outcome = await checkHealth(http, target(), 0);
+    const outcome = await probeHealth(http, target(), 0);
     expect(outcome).toMatchObject({ ok: false, reason: 'health-schema', waitable: false });
     expect(!outcome.ok && outcome.message).toContain('/database/type must be "postgresql" but was "sqlite"');
   });
 
   it('reports a missing required field', async () => {
     const { http } = scripted([{ status: 200, body: { status: 'ok', version: 'abcdef1234567' } }]);
-    const outcome = await checkHealth(http, target(), 0);
+    const outcome = await probeHealth(http, target(), 0);
     expect(!outcome.ok && outcome.message).toContain('/database is missing');
   });
 
   it('treats a wrong version as waitable (F7)', async () => {
     const { http } = scripted([{ status: 200, body: { ...good.body, version: '0000000' } }]);
-    expect(await checkHealth(http, target(), 0)).toMatchObject({
+    expect(await probeHealth(http, target(), 0)).toMatchObject({
       ok: false,
       reason: 'version-mismatch',
       waitable: true,
@@ -121,7 +121,7 @@ describe('checkHealth', () => {
         headers: { 'x-app-version': 'abcdef1234567', 'content-type': 'text/plain' },
       },
     ]);
-    const outcome = await checkHealth(
+    const outcome = await probeHealth(
       http,
       target({ versionFrom: { kind: 'header', name: 'x-app-version' }, validate: undefined }),
       0,
@@ -131,7 +131,7 @@ describe('checkHealth', () => {
 
   it('waits out 503 and honours Retry-After', async () => {
     const { http } = scripted([{ status: 503, body: {}, headers: { 'retry-after': '3', ...JSON_HEADERS } }]);
-    expect(await checkHealth(http, target(), 0)).toMatchObject({
+    expect(await probeHealth(http, target(), 0)).toMatchObject({
       ok: false,
       reason: 'not-ready',
       waitable: true,
@@ -141,7 +141,7 @@ describe('checkHealth', () => {
 
   it('fails a 500 without waiting', async () => {
     const { http } = scripted([{ status: 500 }]);
-    expect(await checkHealth(http, target(), 0)).toMatchObject({
+    expect(await probeHealth(http, target(), 0)).toMatchObject({
       ok: false,
       reason: 'health-status',
       waitable: false,
@@ -150,10 +150,10 @@ describe('checkHealth', () => {
 
   it('rejects a non-JSON content type and invalid JSON', async () => {
     const html = scripted([{ status: 200, body: '<html>', headers: { 'content-type': 'text/html' } }]);
-    const outcome = await checkHealth(html.http, target(), 0);
+    const outcome = await probeHealth(html.http, target(), 0);
     expect(!outcome.ok && outcome.message).toContain('content-type text/html, expected JSON');
     const broken = scripted([{ status: 200, body: '{"status": ', headers: JSON_HEADERS }]);
-    const invalid = await checkHealth(broken.http, target(), 0);
+    const invalid = await probeHealth(broken.http, target(), 0);
     expect(invalid).toMatchObject({ ok: false, reason: 'health-body' });
     expect(!invalid.ok && invalid.message).toContain('invalid JSON');
   });

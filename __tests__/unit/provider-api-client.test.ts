@@ -7,7 +7,8 @@ import { MockAgent } from 'undici';
 import { createHttpClient } from '../../src/http.js';
 import { Deadline } from '../../src/poll.js';
 import { ProviderApiError } from '../../src/errors.js';
-import { ApiClient, resetInMs, type Budget } from '../../src/providers/api-client.js';
+import { ApiClient, resetInMs } from '../../src/providers/api-client.js';
+import type { Budget } from '../../src/poll.js';
 import { SecretRegistry } from '../../src/secrets.js';
 
 const ORIGIN = 'http://api.test';

@@ -4,13 +4,26 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { MockAgent } from 'undici';
-import { getConfig } from '../../src/config.js';
-import { execute, type ExecuteDeps } from '../../src/execute.js';
+import { getConfig, type Config } from '../../src/config.js';
+import type { RunDeps } from '../../src/deps.js';
+import { RunRecord } from '../../src/run/outcome.js';
+import { runVerification } from '../../src/run/sequence.js';
+import { runSettings } from '../../src/run/settings.js';
 import { createHttpClient } from '../../src/http.js';
 import { SecretRegistry } from '../../src/secrets.js';
 import { ActionState } from '../../src/state.js';
 
 const API_ORIGIN = 'http://127.0.0.1:9';
+
+/** One verification, as the main step runs it: the Config cut into settings, and a fresh record. */
+function execute(config: Config, deps: RunDeps) {
+  const settings = runSettings(config);
+  const record = new RunRecord(deps.clock, deps.log, {
+    expectVersion: settings.expectVersion,
+    provider: settings.provider?.name,
+  });
+  return runVerification(settings, deps, record);
+}
 const SVC_ORIGIN = 'http://svc.test';
 const TOKEN = 'rnd_unitSecretKey0123456789abcdef';
 const SERVICE = 'srv-unit0000000000000001';
@@ -120,7 +133,7 @@ function run(options: {
   );
   const logs: string[] = [];
   const store = new Map<string, string>();
-  const deps: ExecuteDeps = {
+  const deps: RunDeps = {
     http: createHttpClient({ dispatcher: agent, secrets, timeoutMs: 2000 }),
     clock,
     sleep,
@@ -218,7 +231,7 @@ describe('execute with provider render: config-class failures', () => {
       sleep: async (ms) => {
         r.clock.t += ms;
       },
-      log: { info: () => undefined, warning: () => undefined, group: (_n, fn) => fn() },
+      log: { info: () => undefined, warning: () => undefined, group: (_n, fn) => fn() } as RunDeps['log'],
       secrets,
       state: new ActionState({ get: () => '', save: () => undefined }),
       exec: async () => {

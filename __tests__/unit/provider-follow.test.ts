@@ -5,11 +5,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { Deadline } from '../../src/poll.js';
 import { POLL_CEILING_MS, pollUntilSettled, providerPacing } from '../../src/providers/follow.js';
-import type { Deploy, DeployPhase } from '../../src/providers/types.js';
+import type { Deploy, DeployState } from '../../src/providers/types.js';
 
 const T0 = Date.parse('2026-05-01T12:00:00Z');
 
-const PHASE: Record<string, DeployPhase> = {
+const PHASE: Record<string, DeployState> = {
   queued: 'pending',
   build_in_progress: 'pending',
   update_in_progress: 'pending',
@@ -21,7 +21,7 @@ const PHASE: Record<string, DeployPhase> = {
 const deploy = (status: string): Deploy => ({
   id: 'dep-1',
   status,
-  phase: PHASE[status] ?? 'pending',
+  state: PHASE[status] ?? 'pending',
   canRollbackTo: status === 'live',
   ...(status === 'update_in_progress' ? { deploying: true } : {}),
 });

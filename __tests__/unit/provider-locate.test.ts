@@ -3,21 +3,25 @@
  * (src/rollback.ts), against an in-memory Provider whose deploys appear on a fake clock.
  */
 import { describe, expect, it } from '@jest/globals';
-import type { Config } from '../../src/config.js';
-import type { ExecuteDeps } from '../../src/execute.js';
+import type { RunDeps } from '../../src/deps.js';
 import { Deadline } from '../../src/poll.js';
 import { DeployNotFoundError } from '../../src/errors.js';
 import { findLastKnownGood, locateDeploy } from '../../src/providers/locate.js';
-import type { Deploy, DeployPhase, Provider, ServiceInfo } from '../../src/providers/types.js';
-import { chooseRollbackTarget, rollBack } from '../../src/rollback.js';
-import type { PhaseRunner } from '../../src/verify.js';
+import type { Deploy, DeployState, Provider, ServiceInfo } from '../../src/providers/types.js';
+import {
+  chooseRollbackTarget,
+  rollBack,
+  type RollbackMode,
+  type RollbackSettings,
+} from '../../src/rollback.js';
+import type { PhaseRunner } from '../../src/results.js';
 
 const T0 = Date.parse('2026-05-01T12:00:00Z');
 const MIN = 60_000;
 const SHA = 'abcdef1234567890abcdef1234567890abcdef12';
 const OTHER = '0123456789abcdef0123456789abcdef01234567';
 
-const PHASE: Record<string, DeployPhase> = {
+const PHASE: Record<string, DeployState> = {
   created: 'pending',
   build_in_progress: 'pending',
   live: 'live',
@@ -37,7 +41,7 @@ function dep(
   return {
     id,
     status,
-    phase: PHASE[status] ?? 'pending',
+    state: PHASE[status] ?? 'pending',
     canRollbackTo: status === 'live' || status === 'deactivated',
     commit: extra.commit,
     createdAt: createdMin === undefined ? undefined : T0 + createdMin * MIN,
@@ -375,11 +379,11 @@ describe('chooseRollbackTarget', () => {
 });
 
 describe('rollBack guards (never act on a deploy other than the verified one)', () => {
-  function guard(entries: Entry[], ours: Deploy, mode: Config['rollback'] = 'on-failure') {
+  function guard(entries: Entry[], ours: Deploy, mode: RollbackMode = 'on-failure') {
     const time = fakeTime();
     const provider = new FakeProvider(time.clock, entries);
     const logs: string[] = [];
-    const config = { rollback: mode, timeoutMs: 5 * MIN, pauseAutoDeploy: false } as unknown as Config;
+    const settings = { mode, timeoutMs: 5 * MIN, pauseAutoDeploy: false } as unknown as RollbackSettings;
     const deps = {
       clock: time.clock,
       sleep: time.sleep,
@@ -388,21 +392,24 @@ describe('rollBack guards (never act on a deploy other than the verified one)', 
         warning: (m: string) => logs.push(m),
         group: (_n: string, fn: () => Promise<unknown>) => fn(),
       },
-    } as unknown as ExecuteDeps;
+    } as unknown as RunDeps;
     const phase: PhaseRunner = async (_name, fn) => (await fn()).value;
     const budgets: Deadline[] = [];
     const lkg = entries.map((e) => e.deploy).find((d) => d.id === 'lkg');
     const run = () =>
       rollBack({
-        config,
+        settings,
         deps,
         provider,
         ours,
         lastKnownGood: lkg,
         deploys: entries.map((e) => e.deploy),
         base: new URL('https://shop-api.onrender.com'),
-        phase,
-        startBudget: (d) => budgets.push(d),
+        progress: { phase, rollbackInFlight: () => undefined },
+        within: (d, fn) => {
+          budgets.push(d);
+          return fn();
+        },
       });
     return { provider, logs, run, budgets };
   }
@@ -436,7 +443,7 @@ describe('rollBack guards (never act on a deploy other than the verified one)', 
   it('does nothing when ours is no longer live', async () => {
     const ours = dep('ours', 'live', -5, { commit: SHA });
     const g = guard(
-      [{ deploy: lkg }, { deploy: { ...ours, status: 'deactivated', phase: 'replaced' } }],
+      [{ deploy: lkg }, { deploy: { ...ours, status: 'deactivated', state: 'replaced' } }],
       ours,
     );
     const decision = await g.run();

@@ -165,7 +165,7 @@ describe('RenderProvider: deploy statuses', () => {
       expect(deploy).toEqual({
         id: 'dep-1',
         status,
-        phase,
+        state: phase,
         failedStage,
         commit: SHA,
         createdAt: T0 - 60_000,
@@ -447,7 +447,7 @@ describe('RenderProvider: triggerDeploy', () => {
     expect(deploy).toMatchObject({
       id: 'dep-new',
       status: 'created',
-      phase: 'pending',
+      state: 'pending',
       commit: SHA,
       trigger: 'api',
     });
@@ -499,7 +499,7 @@ describe('RenderProvider: rollback calls', () => {
   const target: Deploy = {
     id: 'dep-good',
     status: 'deactivated',
-    phase: 'replaced',
+    state: 'replaced',
     canRollbackTo: true,
     commit: SHA,
   };
@@ -516,7 +516,7 @@ describe('RenderProvider: rollback calls', () => {
       json(rd('dep-rb', 'created', T0, { commit: SHA, trigger: 'rollback' }), 201),
     );
     const restored = await provider.rollback(target);
-    expect(restored).toMatchObject({ id: 'dep-rb', trigger: 'rollback', phase: 'pending' });
+    expect(restored).toMatchObject({ id: 'dep-rb', trigger: 'rollback', state: 'pending' });
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatchObject({
       method: 'POST',
@@ -588,7 +588,7 @@ describe('RenderProvider: evidence', () => {
   const failed: Deploy = {
     id: 'dep-ours',
     status: 'build_failed',
-    phase: 'failed',
+    state: 'failed',
     failedStage: 'build',
     canRollbackTo: false,
     createdAt: T0 - 600_000,
@@ -776,7 +776,7 @@ describe('RenderProvider: evidence', () => {
       ]);
     });
     const evidence = await provider.evidence(
-      { ...failed, status: 'live', phase: 'live', failedStage: undefined },
+      { ...failed, status: 'live', state: 'live', failedStage: undefined },
       'runtime',
     );
     expect(evidence.events).toHaveLength(1);

@@ -19,7 +19,7 @@ describe('capSummary', () => {
 
 describe('scrubCredentials (provider log lines bound for a public PR comment)', () => {
   it('masks database URL credentials and password/token pairs, keeping the diagnosis words', async () => {
-    const { scrubCredentials } = await import('../../src/execute.js');
+    const { scrubCredentials } = await import('../../src/secrets.js');
     expect(scrubCredentials('connecting to postgres://app:hunter2@db.internal:5432/shop')).toBe(
       'connecting to postgres://***:***@db.internal:5432/shop',
     );

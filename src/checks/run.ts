@@ -1,11 +1,39 @@
+import { errorMessage } from '../errors.js';
+import type { HttpClient } from '../http.js';
 import type { ProbeResult, StepResult } from '../results.js';
+import type { SecretRegistry } from '../secrets.js';
 import { runCommandCheck } from './command.js';
 import { performRequest, requestLabel } from './request.js';
-import type { CheckContext, ChecksFile, RequestCheck, StepsCheck } from './types.js';
-import { errorMessage } from '../errors.js';
+import type {
+  CheckContext,
+  ChecksFile,
+  ChecksSettings,
+  CommandRunner,
+  RequestCheck,
+  StepsCheck,
+} from './types.js';
 
-export type { CheckContext, CommandRunner } from './types.js';
+export type { CheckContext, ChecksSettings, CommandRunner } from './types.js';
 export { readCanary } from './canary.js';
+
+/** What the checks runner needs, for main, pre and post alike; `remainingMs` bounds it. */
+export function checkContext(
+  settings: ChecksSettings,
+  baseUrl: URL,
+  deps: { http: HttpClient; secrets: SecretRegistry; exec: CommandRunner },
+  remainingMs: () => number,
+): CheckContext {
+  return {
+    http: deps.http,
+    baseUrl,
+    headers: settings.headers,
+    vars: { env: process.env, run: settings.run },
+    secrets: deps.secrets,
+    requestTimeoutMs: settings.requestTimeoutMs,
+    remainingMs,
+    exec: deps.exec,
+  };
+}
 
 /**
  * Runs every check of the file and returns one row per check, in file order. Up to `file.concurrency`

@@ -89,6 +89,15 @@ export type CommandRunner = (
   timeoutMs: number,
 ) => Promise<{ exitCode: number; output: string; timedOut: boolean }>;
 
+/** What the checks need from the inputs: the file, the `headers` input, the run's variables. */
+export interface ChecksSettings {
+  /** The parsed checks file; absent when the `checks` input is empty. */
+  file?: ChecksFile;
+  headers: Record<string, string>;
+  run: RunValues;
+  requestTimeoutMs: number;
+}
+
 /** Everything a check needs from the run; injected so tests need no module mocks. */
 export interface CheckContext {
   http: HttpClient;

@@ -1,12 +1,7 @@
 import { formatDuration } from '../duration.js';
 import { ProviderApiError, errorMessage } from '../errors.js';
 import { HttpError, retryAfterMs, type HttpClient, type HttpResponse } from '../http.js';
-import { Backoff, type Clock, type Random, type Sleep } from '../poll.js';
-
-/** How long the client may keep trying; the run's deadline, which can move on to the rollback's. */
-export interface Budget {
-  remainingMs(): number;
-}
+import { Backoff, type Budget, type Clock, type Random, type Sleep } from '../poll.js';
 
 export interface ApiClientOptions {
   /** "Render", "Railway": for messages. */

@@ -60,7 +60,7 @@ export async function pollUntilSettled(id: string, options: PollOptions): Promis
       previous = deploy.status;
       hintSpent = false;
     }
-    if (deploy.phase !== 'pending') return { settled: true, deploy };
+    if (deploy.state !== 'pending') return { settled: true, deploy };
     const delay = backoff.next();
     let slept: boolean;
     if (deploy.deploying && options.liveHint && !hintSpent) {

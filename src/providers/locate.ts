@@ -3,7 +3,7 @@ import { DeployNotFoundError } from '../errors.js';
 import { versionMatches } from '../health.js';
 import { Backoff, type Deadline, type Random, type Sleep } from '../poll.js';
 import { providerPacing } from './follow.js';
-import type { Deploy, Provider, ServiceInfo } from './types.js';
+import type { Deploy, Provider, PullRequestRef, ServiceInfo } from './types.js';
 
 /** The deploy this run verifies, and what was live before it. */
 export interface LocatedDeploy {
@@ -15,12 +15,20 @@ export interface LocatedDeploy {
   deploys: Deploy[];
 }
 
-export interface LocateOptions {
+/** How the deploy to verify is found, from the inputs. */
+export interface LocateSettings {
+  /** `deploy-id`: a deploy named exactly, or `current` for the live one. */
   deployId?: string;
   commit: string;
+  /** `deploy: true`: this run starts the deploy. */
   trigger: boolean;
   /** The `interval` input: the first delay between looks at the deploy list. */
   intervalMs: number;
+  /** On pull_request events: the PR whose preview is verified. */
+  pullRequest?: PullRequestRef;
+}
+
+export interface LocateOptions extends LocateSettings {
   deadline: Deadline;
   sleep: Sleep;
   random?: Random;
@@ -38,7 +46,7 @@ export async function locateDeploy(provider: Provider, options: LocateOptions): 
   let deploy: Deploy | undefined;
   if (options.deployId === 'current') {
     // Verify whatever serves now (workflow_dispatch): the live deploy, newest first.
-    deploy = deploys.find((candidate) => candidate.phase === 'live');
+    deploy = deploys.find((candidate) => candidate.state === 'live');
     if (!deploy) {
       throw new DeployNotFoundError(
         `${provider.label} reports no live deploy on service ${service.name} (${service.id}), so \`deploy-id: current\` has nothing to verify.`,
@@ -81,9 +89,9 @@ export async function newerDeploys(provider: Provider, ours: Deploy): Promise<De
   return newer.filter(
     (deploy) =>
       deploy.id !== ours.id &&
-      deploy.phase !== 'failed' &&
-      deploy.phase !== 'canceled' &&
-      deploy.phase !== 'skipped',
+      deploy.state !== 'failed' &&
+      deploy.state !== 'canceled' &&
+      deploy.state !== 'skipped',
   );
 }
 
@@ -96,7 +104,7 @@ export function findLastKnownGood(deploys: readonly Deploy[], ours: Deploy): Dep
     (deploy) =>
       deploy.id !== ours.id && (ours.createdAt === undefined || (deploy.createdAt ?? 0) < ours.createdAt),
   );
-  const liveNow = others.find((deploy) => deploy.phase === 'live');
+  const liveNow = others.find((deploy) => deploy.state === 'live');
   if (liveNow) return liveNow;
   return others
     .filter((deploy) => deploy.canRollbackTo)
@@ -143,7 +151,7 @@ async function waitForAppearance(
 /** Waits for the provider to create the PR's preview; the wait counts against `timeout`. */
 export async function waitForPreview(
   provider: Provider,
-  pr: { number: number; branch: string },
+  pr: PullRequestRef,
   deadline: Deadline,
   deps: { sleep: Sleep; random?: Random; log: { info(message: string): void } },
 ): Promise<ServiceInfo> {

@@ -1,3 +1,4 @@
+import type { OpenWebSocket } from '../deps.js';
 import type { LogLine, ProviderEvent } from '../diagnose.js';
 import { ProviderApiError, ProviderConfigError, RollbackUnconfirmedError, errorMessage } from '../errors.js';
 import type { HttpResponse } from '../http.js';
@@ -6,7 +7,7 @@ import { parseTime, providerApiClient, type ApiClient, type ProviderClientOption
 import { pollUntilSettled, providerPacing } from './follow.js';
 import type {
   Deploy,
-  DeployPhase,
+  DeployState,
   FailedStage,
   LiveHint,
   Provider,
@@ -84,9 +85,6 @@ export const RAILWAY_OPERATIONS = {
   subscribeDeployment: `subscription Deployment($id: String!) { deployment(id: $id) { ${DEPLOYMENT_FIELDS} } }`,
 } as const;
 
-/** Opens a WebSocket on the run's one dispatcher; absent in unit tests, which then poll. */
-export type OpenWebSocket = (url: string, protocol: string) => WebSocket;
-
 export interface RailwayOptions extends ProviderClientOptions {
   tokenType: RailwayTokenType;
   environmentId: string;
@@ -94,21 +92,21 @@ export interface RailwayOptions extends ProviderClientOptions {
 }
 
 /** Railway's 13 deployment statuses and what each means for the run. */
-const PHASES: Record<string, { phase: DeployPhase; failedStage?: FailedStage; deploying?: boolean }> = {
-  INITIALIZING: { phase: 'pending' },
-  QUEUED: { phase: 'pending' },
-  WAITING: { phase: 'pending' },
-  BUILDING: { phase: 'pending' },
-  DEPLOYING: { phase: 'pending', deploying: true },
-  NEEDS_APPROVAL: { phase: 'needs-approval' },
-  SUCCESS: { phase: 'live' },
-  SLEEPING: { phase: 'live' },
-  FAILED: { phase: 'failed', failedStage: 'deploy' },
-  CRASHED: { phase: 'failed', failedStage: 'runtime' },
-  SKIPPED: { phase: 'skipped' },
+const STATES: Record<string, { state: DeployState; failedStage?: FailedStage; deploying?: boolean }> = {
+  INITIALIZING: { state: 'pending' },
+  QUEUED: { state: 'pending' },
+  WAITING: { state: 'pending' },
+  BUILDING: { state: 'pending' },
+  DEPLOYING: { state: 'pending', deploying: true },
+  NEEDS_APPROVAL: { state: 'needs-approval' },
+  SUCCESS: { state: 'live' },
+  SLEEPING: { state: 'live' },
+  FAILED: { state: 'failed', failedStage: 'deploy' },
+  CRASHED: { state: 'failed', failedStage: 'runtime' },
+  SKIPPED: { state: 'skipped' },
   // Removed before going live: canceled, unless a newer deployment took over (execute.ts decides).
-  REMOVING: { phase: 'canceled' },
-  REMOVED: { phase: 'canceled' },
+  REMOVING: { state: 'canceled' },
+  REMOVED: { state: 'canceled' },
 };
 
 interface RailwayDeployment {
@@ -456,7 +454,7 @@ export class RailwayProvider implements Provider {
             onStatus(deploy, previous);
             previous = deploy.status;
           }
-          if (deploy.phase !== 'pending') finish({ kind: 'result', result: { settled: true, deploy } });
+          if (deploy.state !== 'pending') finish({ kind: 'result', result: { settled: true, deploy } });
         } else if (message.type === 'error' || message.type === 'complete') {
           finish({ kind: 'fallback', reason: `the server ended the subscription (${message.type})` });
         }
@@ -618,7 +616,7 @@ export class RailwayProvider implements Provider {
       throw new ProviderApiError('Railway API: a deployment without an id came back; check `api-url`.');
     }
     const status = String(raw.status ?? '');
-    const mapped = PHASES[status];
+    const mapped = STATES[status];
     if (!mapped) {
       throw new ProviderApiError(
         `Railway reported deployment ${raw.id} with status "${status || '(none)'}", which is not one of the 13 statuses ` +
@@ -631,11 +629,11 @@ export class RailwayProvider implements Provider {
     return {
       id: raw.id,
       status,
-      phase: mapped.phase,
+      state: mapped.state,
       failedStage: mapped.failedStage,
       commit,
       createdAt: parseTime(raw.createdAt),
-      finishedAt: mapped.phase === 'pending' ? undefined : updated,
+      finishedAt: mapped.state === 'pending' ? undefined : updated,
       canRollbackTo: raw.canRollback === true && ['SUCCESS', 'SLEEPING', 'REMOVED'].includes(status),
       sleeping: status === 'SLEEPING',
       deploying: mapped.deploying,

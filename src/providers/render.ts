@@ -6,7 +6,7 @@ import { parseTime, providerApiClient, type ApiClient, type ProviderClientOption
 import { pollUntilSettled, providerPacing } from './follow.js';
 import type {
   Deploy,
-  DeployPhase,
+  DeployState,
   FailedStage,
   LiveHint,
   Provider,
@@ -38,18 +38,18 @@ type NotFound = 'deploy' | 'rollback-target';
 const FAILURE_EVENTS = new Set(['build_ended', 'pre_deploy_ended', 'deploy_ended', 'server_failed']);
 
 /** Render's 11 deploy statuses and what each means for the run. */
-const PHASES: Record<string, { phase: DeployPhase; failedStage?: FailedStage; deploying?: boolean }> = {
-  created: { phase: 'pending' },
-  queued: { phase: 'pending' },
-  build_in_progress: { phase: 'pending' },
-  update_in_progress: { phase: 'pending', deploying: true },
-  pre_deploy_in_progress: { phase: 'pending' },
-  live: { phase: 'live' },
-  build_failed: { phase: 'failed', failedStage: 'build' },
-  update_failed: { phase: 'failed', failedStage: 'deploy' },
-  pre_deploy_failed: { phase: 'failed', failedStage: 'pre-deploy' },
-  canceled: { phase: 'canceled' },
-  deactivated: { phase: 'replaced' },
+const STATES: Record<string, { state: DeployState; failedStage?: FailedStage; deploying?: boolean }> = {
+  created: { state: 'pending' },
+  queued: { state: 'pending' },
+  build_in_progress: { state: 'pending' },
+  update_in_progress: { state: 'pending', deploying: true },
+  pre_deploy_in_progress: { state: 'pending' },
+  live: { state: 'live' },
+  build_failed: { state: 'failed', failedStage: 'build' },
+  update_failed: { state: 'failed', failedStage: 'deploy' },
+  pre_deploy_failed: { state: 'failed', failedStage: 'pre-deploy' },
+  canceled: { state: 'canceled' },
+  deactivated: { state: 'replaced' },
 };
 
 interface RenderDeploy {
@@ -417,7 +417,7 @@ export class RenderProvider implements Provider {
   private toDeploy(raw: RenderDeploy): Deploy {
     if (!raw || typeof raw.id !== 'string') throw this.malformed('reading a deploy', 'a deploy with an id');
     const status = String(raw.status ?? '');
-    const mapped = PHASES[status];
+    const mapped = STATES[status];
     if (!mapped) {
       throw new ProviderApiError(
         `Render reported deploy ${raw.id} with status "${status || '(none)'}", which is not one of the 11 statuses ` +
@@ -427,7 +427,7 @@ export class RenderProvider implements Provider {
     return {
       id: raw.id,
       status,
-      phase: mapped.phase,
+      state: mapped.state,
       failedStage: mapped.failedStage,
       commit: raw.commit?.id,
       createdAt: parseTime(raw.createdAt),

@@ -6,7 +6,7 @@ import type { Deadline } from '../poll.js';
  * these (Render's 11, Railway's 13), so the rest of the action never sees a provider's vocabulary except
  * as the `status` string it reports.
  */
-export type DeployPhase =
+export type DeployState =
   /** Still on its way: queued, building, deploying. Keep waiting. */
   | 'pending'
   /** Serving traffic (Railway `SLEEPING` too: it wakes on the first request). */
@@ -30,7 +30,7 @@ export interface Deploy {
   id: string;
   /** The provider's own status word (`build_failed`, `SUCCESS`), published as `deploy-status`. */
   status: string;
-  phase: DeployPhase;
+  state: DeployState;
   /** For `failed`: the stage that failed. */
   failedStage?: FailedStage;
   /** The Git commit SHA it deploys, when the provider says. */

@@ -1,11 +1,11 @@
 import * as core from '@actions/core';
 import { WebSocket, type Agent } from 'undici';
-import { execCommand } from './checks/command.js';
-import type { ExecuteDeps, Logger } from './execute.js';
-import { createDispatcher, createHttpClient } from './http.js';
-import { realSleep, systemClock } from './poll.js';
-import { SecretRegistry } from './secrets.js';
-import { ActionState } from './state.js';
+import { execCommand } from '../checks/command.js';
+import type { Logger, RunDeps } from '../deps.js';
+import { createDispatcher, createHttpClient } from '../http.js';
+import { realSleep, systemClock } from '../poll.js';
+import { SecretRegistry } from '../secrets.js';
+import { ActionState } from '../state.js';
 
 /**
  * The runner's logger: plain lines, warnings as annotations, one collapsible group per phase. Every line
@@ -20,14 +20,14 @@ export function runnerLogger(secrets: SecretRegistry): Logger {
   };
 }
 
+/** The real dependencies of one step, with the dispatcher they share; `close` it when the step ends. */
+export type Runtime = RunDeps & { dispatcher: Agent; close(): Promise<void> };
+
 /**
  * Wires the real dependencies for one entry point (pre, main or post): one keep-alive dispatcher, the
  * secret registry, the clock. Call `close` when done so open sockets do not keep the process alive.
  */
-export function createRuntime(
-  requestTimeoutMs: number,
-  secrets = new SecretRegistry(),
-): ExecuteDeps & { dispatcher: Agent; close(): Promise<void> } {
+export function createRuntime(requestTimeoutMs: number, secrets = new SecretRegistry()): Runtime {
   const dispatcher = createDispatcher();
   return {
     http: createHttpClient({ dispatcher, secrets, timeoutMs: requestTimeoutMs }),
