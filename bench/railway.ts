@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'undici';
 import { createDispatcher, createHttpClient } from '../src/http.js';
 import { Deadline, systemClock } from '../src/poll.js';
-import { RailwayProvider } from '../src/providers/railway.js';
+import { RailwayProvider } from '../src/providers/railway/provider.js';
 import { SecretRegistry } from '../src/secrets.js';
 import { startRailwayEmulator, type RailwayDeploymentSpec } from '../__tests__/support/railway-emulator.js';
 import { JobRunner } from '../scripts/lib/action-runner.mjs';

@@ -10,7 +10,7 @@
  */
 import { createDispatcher, createHttpClient } from '../src/http.js';
 import { Deadline } from '../src/poll.js';
-import { RenderProvider } from '../src/providers/render.js';
+import { RenderProvider } from '../src/providers/render/provider.js';
 import { SecretRegistry } from '../src/secrets.js';
 import { startRenderEmulator } from '../__tests__/support/render-emulator.js';
 import { JobRunner } from '../scripts/lib/action-runner.mjs';

@@ -251,6 +251,48 @@ function classify(
 }
 
 /**
+ * Header names the HTTP client (undici) refuses from a caller, or sets itself from each request's body: a
+ * request carrying one could not be sent as written, so the name is a configuration problem.
+ */
+const CLIENT_MANAGED_HEADERS: ReadonlyMap<string, string> = new Map([
+  ['connection', 'the HTTP client manages connections itself'],
+  ['keep-alive', 'the HTTP client manages connections itself'],
+  ['transfer-encoding', 'the HTTP client frames request bodies itself'],
+  ['content-length', 'the HTTP client computes it from each request body'],
+  ['expect', 'the HTTP client does not support Expect (100-continue)'],
+  ['upgrade', 'the HTTP client does not switch protocols'],
+]);
+
+/** Why the HTTP client cannot send a header of this name, or undefined when it can. */
+export function clientManagedHeader(name: string): string | undefined {
+  return CLIENT_MANAGED_HEADERS.get(name.toLowerCase());
+}
+
+/**
+ * The first character of `value` that HTTP header values cannot carry (undici accepts tab, printable
+ * ASCII and Latin-1 only), described without quoting the value, which may be a secret; undefined when
+ * every character can be sent.
+ */
+export function unsendableHeaderCharacter(value: string): string | undefined {
+  const index = value.search(/[^\t\x20-\x7e\x80-\xff]/);
+  if (index === -1) return undefined;
+  const code = value.codePointAt(index) ?? 0;
+  const hex = `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+  const kind =
+    code === 0x0a || code === 0x0d
+      ? 'a line break'
+      : code < 0x20 || code === 0x7f
+        ? 'a control character'
+        : code >= 0xd800 && code <= 0xdfff
+          ? 'an unpaired surrogate'
+          : 'a character outside Latin-1';
+  return `${kind} (${hex})`;
+}
+
+/** A header name: an HTTP token. */
+export const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
  * Reads `Retry-After` (delta-seconds or an HTTP date) as milliseconds from `nowMs`.
  * Returns undefined when absent or unparseable.
  */

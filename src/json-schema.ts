@@ -5,6 +5,9 @@ import { errorMessage } from './errors.js';
 
 export type { ValidateFunction };
 
+/** Nesting a schema may have: ajv compiles recursively and runs out of stack near 580 levels. */
+export const MAX_SCHEMA_DEPTH = 200;
+
 // ajv-formats is CommonJS with `exports.default`; under NodeNext the default import is module.exports.
 type FormatsPlugin = (ajv: Ajv2020) => Ajv2020;
 const addFormats: FormatsPlugin =

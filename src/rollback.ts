@@ -1,6 +1,6 @@
 import type { RunDeps } from './deps.js';
 import { Deadline } from './poll.js';
-import { newerDeploys } from './providers/locate.js';
+import { chooseRollbackTarget, newerDeploys } from './providers/history.js';
 import { RollbackUnconfirmedError, errorMessage } from './errors.js';
 import type { Deploy, Provider } from './providers/types.js';
 import type { PhaseRunner, ProbeResult } from './results.js';
@@ -73,26 +73,6 @@ export interface RollbackInput {
   progress: RollbackProgress;
   /** Runs `fn` with the provider's requests bounded by `deadline` (the rollback's own budget). */
   within<T>(deadline: Deadline, fn: () => Promise<T>): Promise<T>;
-}
-
-/**
- * Picks the rollback target: the last known good deploy, else the newest deploy other than ours that
- * was live before it (by `finishedAt`), as long as the provider can roll back to it.
- */
-export function chooseRollbackTarget(
-  ours: Deploy,
-  lastKnownGood: Deploy | undefined,
-  deploys: readonly Deploy[],
-): Deploy | undefined {
-  if (lastKnownGood && lastKnownGood.id !== ours.id && lastKnownGood.canRollbackTo) return lastKnownGood;
-  return deploys
-    .filter(
-      (deploy) =>
-        deploy.id !== ours.id &&
-        deploy.canRollbackTo &&
-        (ours.createdAt === undefined || (deploy.createdAt ?? 0) < ours.createdAt),
-    )
-    .sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0))[0];
 }
 
 /**
@@ -323,7 +303,8 @@ async function verifyRestored(
     { base: input.base, expectVersion, includeCanary: false, deadline, label: 'Restored deploy: ' },
     input.progress.phase,
   );
-  if (settings.pauseAutoDeploy) {
+  // Config accepts `pause-auto-deploy` only for a provider that declares the capability.
+  if (settings.pauseAutoDeploy && provider.pauseAutoDeploy) {
     try {
       await provider.pauseAutoDeploy();
       deps.log.info(`${provider.label}: auto-deploy turned off so the next push does not undo the rollback.`);

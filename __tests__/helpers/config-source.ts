@@ -3,7 +3,7 @@
  * declares is present, with its default when the test gives none. Unit and fuzz tests of getConfig use
  * it, so no test sees an input set that a real run could not have.
  */
-import type { ConfigSource } from '../../src/config.js';
+import type { ConfigSource } from '../../src/config/index.js';
 import type { RunEvent } from '../../src/event.js';
 import { readActionManifest, resolveInputs } from '../../test-kit/runner/action.js';
 

@@ -8,7 +8,9 @@ import { parse, validate } from 'graphql';
 import { WebSocket, type Agent } from 'undici';
 import { createDispatcher, createHttpClient } from '../../src/http.js';
 import { Deadline, systemClock } from '../../src/poll.js';
-import { RAILWAY_OPERATIONS, RailwayProvider, type RailwayTokenType } from '../../src/providers/railway.js';
+import type { RailwayTokenType } from '../../src/providers/railway/client.js';
+import { RAILWAY_OPERATIONS } from '../../src/providers/railway/operations.js';
+import { RailwayProvider } from '../../src/providers/railway/provider.js';
 import { SecretRegistry } from '../../src/secrets.js';
 import {
   loadRailwaySchema,

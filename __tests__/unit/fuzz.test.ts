@@ -36,8 +36,14 @@ import {
 } from '../../src/checks/template.js';
 import type { CheckContext, ChecksFile, RequestSpec } from '../../src/checks/types.js';
 import { runnerSource } from '../helpers/config-source.js';
-import { getConfig, INPUT_DEFAULTS, parseHeaders, type Config, type ConfigSource } from '../../src/config.js';
-import { clientManagedHeader } from '../../src/checks/request.js';
+import {
+  getConfig,
+  INPUT_DEFAULTS,
+  parseHeaders,
+  type Config,
+  type ConfigSource,
+} from '../../src/config/index.js';
+import { clientManagedHeader } from '../../src/http.js';
 import { formatDuration, isDurationText, parseDuration } from '../../src/duration.js';
 import { ConfigError, formatProblem, type ConfigProblem } from '../../src/errors.js';
 import type { HttpClient, HttpRequest, HttpResponse } from '../../src/http.js';

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
-import { INPUT_DEFAULTS } from '../../src/config.js';
+import { INPUT_DEFAULTS } from '../../src/config/index.js';
 
 interface ActionManifest {
   inputs: Record<string, { description: string; default?: string; required?: boolean }>;

@@ -16,9 +16,9 @@ import checksSchema from '../../checks.schema.json' with { type: 'json' };
 import type { ConfigProblem } from '../errors.js';
 import { isJsonPointer } from '../json-pointer.js';
 import { parseDuration } from '../duration.js';
-import { compileSchema } from '../json-schema.js';
+import { compileSchema, MAX_SCHEMA_DEPTH } from '../json-schema.js';
 import { compileHeaderExpectation, compileRegex } from './expect.js';
-import { clientManagedHeader, unsendableHeaderCharacter } from './request.js';
+import { clientManagedHeader, unsendableHeaderCharacter } from '../http.js';
 import { explainSchemaErrors } from './schema-problems.js';
 import {
   compileJsonTemplate,
@@ -60,8 +60,6 @@ const PLACEHOLDER_FIX = 'Write variables as {{ name }}, {{ env.NAME }} or {{ run
  * limit keeps every recursive step after parsing (templates, rendering, comparing) far from the stack's.
  */
 export const MAX_NESTING = 1000;
-/** Deepest nesting of an inline expect.schema: ajv compiles a schema recursively, with bigger frames. */
-const MAX_SCHEMA_NESTING = 200;
 const NESTING_FIX = `Flatten it: lists and mappings nested more than ${MAX_NESTING} levels deep are not supported.`;
 
 /** Where captured variables come from, for messages about a variable nobody captured. */
@@ -469,10 +467,10 @@ class FileBuilder {
       const compiled = json(value, [...path, 'json', pointer]);
       if (compiled !== undefined) expectation.json.push({ pointer, value: compiled });
     }
-    if (raw.schema !== undefined && nestedDeeperThan(raw.schema, MAX_SCHEMA_NESTING)) {
+    if (raw.schema !== undefined && nestedDeeperThan(raw.schema, MAX_SCHEMA_DEPTH)) {
       this.reporter.add(
         [...path, 'schema'],
-        `is nested more than ${MAX_SCHEMA_NESTING} levels deep, too deep to compile`,
+        `is nested more than ${MAX_SCHEMA_DEPTH} levels deep, too deep to compile`,
         '',
         'Flatten the schema, e.g. move repeated parts to $defs and refer to them with $ref.',
       );

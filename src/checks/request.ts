@@ -1,4 +1,4 @@
-import { HttpError, resolveProbeUrl, type HttpResponse } from '../http.js';
+import { HttpError, resolveProbeUrl, unsendableHeaderCharacter, type HttpResponse } from '../http.js';
 import type { StepResult } from '../results.js';
 import { assessResponse, renderExpectation, type ConcreteExpectation } from './expect.js';
 import { renderJsonTemplate, UnboundVariableError, type TemplateScope } from './template.js';
@@ -161,45 +161,6 @@ function encodeCapturedSegment(value: string): string {
       'a captured value is not well-formed Unicode (it holds an unpaired surrogate), so it cannot be put in a URL',
     );
   }
-}
-
-/**
- * Header names the HTTP client (undici) refuses from a caller, or sets itself from each request's body: a
- * request carrying one could not be sent as written, so the name is a configuration problem.
- */
-const CLIENT_MANAGED_HEADERS: ReadonlyMap<string, string> = new Map([
-  ['connection', 'the HTTP client manages connections itself'],
-  ['keep-alive', 'the HTTP client manages connections itself'],
-  ['transfer-encoding', 'the HTTP client frames request bodies itself'],
-  ['content-length', 'the HTTP client computes it from each request body'],
-  ['expect', 'the HTTP client does not support Expect (100-continue)'],
-  ['upgrade', 'the HTTP client does not switch protocols'],
-]);
-
-/** Why the HTTP client cannot send a header of this name, or undefined when it can. */
-export function clientManagedHeader(name: string): string | undefined {
-  return CLIENT_MANAGED_HEADERS.get(name.toLowerCase());
-}
-
-/**
- * The first character of `value` that HTTP header values cannot carry (undici accepts tab, printable
- * ASCII and Latin-1 only), described without quoting the value, which may be a secret; undefined when
- * every character can be sent.
- */
-export function unsendableHeaderCharacter(value: string): string | undefined {
-  const index = value.search(/[^\t\x20-\x7e\x80-\xff]/);
-  if (index === -1) return undefined;
-  const code = value.codePointAt(index) ?? 0;
-  const hex = `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
-  const kind =
-    code === 0x0a || code === 0x0d
-      ? 'a line break'
-      : code < 0x20 || code === 0x7f
-        ? 'a control character'
-        : code >= 0xd800 && code <= 0xdfff
-          ? 'an unpaired surrogate'
-          : 'a character outside Latin-1';
-  return `${kind} (${hex})`;
 }
 
 /** `METHOD target` with what can be rendered; a placeholder without a value stays as written. */

@@ -1,5 +1,6 @@
 import type { LogLine, ProviderEvent } from '../diagnose.js';
-import type { Deadline } from '../poll.js';
+import type { RunDeps } from '../deps.js';
+import type { Budget, Deadline } from '../poll.js';
 
 /**
  * Where a deploy is in its life, in provider-neutral terms. Each provider maps its own statuses onto
@@ -80,6 +81,16 @@ export type LiveHint = () => Promise<boolean>;
 export type WaitForDeployResult =
   { settled: true; deploy: Deploy } | { settled: false; deploy: Deploy; reason: 'timeout' };
 
+/** What a provider can do beyond following and rolling back a deploy, declared rather than thrown. */
+export interface ProviderCapabilities {
+  /** Turns auto-deploy off after a rollback (`pause-auto-deploy`); `pauseAutoDeploy()` exists then. */
+  pauseAutoDeploy: boolean;
+  /** Pushes status changes instead of being polled, where the connection allows. */
+  pushStatus: boolean;
+  /** Finds a pull request's preview (`usePreview`). */
+  previews: boolean;
+}
+
 /**
  * What the action needs from a hosting provider. Render (REST) and Railway (GraphQL) implement it; the
  * orchestration in `execute.ts` and `rollback.ts` only talks to this interface.
@@ -87,6 +98,7 @@ export type WaitForDeployResult =
 export interface Provider {
   /** "Render", "Railway": for messages. */
   readonly label: string;
+  readonly capabilities: ProviderCapabilities;
   /** Why there is nothing to roll back to, in the provider's terms (for `rollback-failed`). */
   readonly noRollbackTarget: string;
   /** What to do about automatic deploys after a rollback, when `pause-auto-deploy` is not used. */
@@ -114,8 +126,8 @@ export interface Provider {
   describeRollback(target: Deploy): string;
   /** Asks the provider to roll back to `target` and returns the deploy the rollback created. */
   rollback(target: Deploy): Promise<Deploy>;
-  /** Turns off automatic deploys, so the next push does not undo a rollback. */
-  pauseAutoDeploy(): Promise<void>;
+  /** Turns off automatic deploys, so the next push does not undo a rollback (when the capability says so). */
+  pauseAutoDeploy?(): Promise<void>;
   /**
    * Switches to the preview of pull request `pr` (Render: its preview service; Railway: its PR
    * environment) when the provider has created it; undefined while it does not exist (yet).
@@ -129,4 +141,49 @@ export interface Provider {
 export interface PullRequestRef {
   number: number;
   branch: string;
+}
+
+/** What a provider client needs from the inputs. */
+export interface ProviderSettings {
+  name: string;
+  apiToken: string;
+  serviceId: string;
+  /** `api-url`; the provider's public API when absent. */
+  apiUrl?: URL;
+  /** Railway: the environment, and how the token is sent. */
+  environmentId: string;
+  tokenType: 'auto' | 'account' | 'project';
+  requestTimeoutMs: number;
+  /** The `interval` input: the first delay between status polls. */
+  intervalMs: number;
+}
+
+/** The inputs a provider's own rules look at, as the user gave them ('' when not given). */
+export interface ProviderInputValues {
+  serviceId: string;
+  /** Inputs only some providers take (`environment-id`, `api-token-type`), by name. */
+  own: Record<string, string>;
+}
+
+/**
+ * A provider as the rest of the action knows it before any client exists: its name in messages, its
+ * capabilities and inputs, its own input rules, and how to build its client, loaded only when used.
+ * Adding a provider is a folder with one of these and a line in the registry.
+ */
+export interface ProviderDescriptor {
+  label: string;
+  capabilities: ProviderCapabilities;
+  /** Inputs only this provider takes, besides `api-token`, `service-id` and `api-url`. */
+  ownInputs: readonly string[];
+  /** True when `api-token` may be empty because the provider finds credentials another way. */
+  tokenOptional?: boolean;
+  /** With `pause-auto-deploy` but without the capability: what to do instead. */
+  pauseAutoDeployFix?: string;
+  /** The provider's own rules (what it requires, the form of its IDs), each broken one a problem. */
+  checkInputs(
+    values: ProviderInputValues,
+    problem: (input: string, value: string, what: string, fix: string) => void,
+  ): void;
+  /** Builds the client, loading its code on first use. */
+  create(settings: ProviderSettings, deps: RunDeps, budget: Budget): Promise<Provider>;
 }

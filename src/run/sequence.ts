@@ -2,7 +2,7 @@ import type { RunDeps } from '../deps.js';
 import { resolveProbeUrl } from '../http.js';
 import { healthTarget, probeHealth, type HealthOutcome } from '../health.js';
 import { Deadline, ScopedBudget } from '../poll.js';
-import { createProvider } from '../providers/index.js';
+import { createProvider } from '../providers/registry.js';
 import type { Deploy } from '../providers/types.js';
 import { rollBack } from '../rollback.js';
 import { verifyService, type Verification } from '../verify.js';
@@ -42,7 +42,7 @@ export async function runVerification(
     );
   }
   const budget = new ScopedBudget(deadline);
-  const provider = createProvider(settings.provider, deps, budget);
+  const provider = await createProvider(settings.provider, deps, budget);
   record.apiRequests = () => provider.requestCount();
   const run: DeployRun = { provider, settings, record, deps, budget };
   try {

@@ -1,6 +1,6 @@
-import type { Config } from '../config.js';
-import type { ProviderSettings } from '../providers/index.js';
-import type { LocateSettings } from '../providers/locate.js';
+import type { Config } from '../config/index.js';
+import type { ProviderSettings } from '../providers/types.js';
+import type { LocateSettings } from '../providers/find-deploy.js';
 import type { RollbackSettings } from '../rollback.js';
 import type { VerifySettings } from '../verify.js';
 

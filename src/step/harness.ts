@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import { ConfigError } from '../errors.js';
 import { readRunEvent, type RunEvent } from '../event.js';
 import { SecretRegistry } from '../secrets.js';

@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { getConfig, runnerConfigSource } from '../config.js';
+import { getConfig, runnerConfigSource } from '../config/index.js';
 import type { RunEvent } from '../event.js';
 import { publishVerdict } from '../github.js';
 import { publishConfigError, publishOutcome, runnerPublisher } from '../report.js';

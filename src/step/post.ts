@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
 import { deleteCanary } from '../checks/canary.js';
 import { checkContext } from '../checks/run.js';
-import { getConfig, runnerConfigSource } from '../config.js';
+import { getConfig, runnerConfigSource } from '../config/index.js';
 import { Deadline } from '../poll.js';
 import { runSettings } from '../run/settings.js';
 import { runStep } from './harness.js';

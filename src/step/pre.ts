@@ -1,13 +1,13 @@
 import * as core from '@actions/core';
 import { writeCanary } from '../checks/canary.js';
 import { checkContext } from '../checks/run.js';
-import { getConfig, runnerConfigSource } from '../config.js';
+import { getConfig, runnerConfigSource } from '../config/index.js';
 import { errorMessage } from '../errors.js';
 import type { RunEvent } from '../event.js';
 import { healthTarget, probeHealth } from '../health.js';
 import { resolveProbeUrl } from '../http.js';
 import { Deadline } from '../poll.js';
-import { createProvider } from '../providers/index.js';
+import { createProvider } from '../providers/registry.js';
 import { runSettings, type RunSettings } from '../run/settings.js';
 import { runStep } from './harness.js';
 import type { Runtime } from './runtime.js';
@@ -108,7 +108,7 @@ async function providerServiceUrl(
 ): Promise<URL | undefined> {
   if (!settings.provider) return undefined;
   try {
-    const service = await createProvider(settings.provider, runtime, deadline).service();
+    const service = await (await createProvider(settings.provider, runtime, deadline)).service();
     return service.url ? new URL(service.url) : undefined;
   } catch (error) {
     core.warning(

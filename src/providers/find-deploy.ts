@@ -2,7 +2,8 @@ import { formatDuration } from '../duration.js';
 import { DeployNotFoundError } from '../errors.js';
 import { versionMatches } from '../health.js';
 import { Backoff, type Deadline, type Random, type Sleep } from '../poll.js';
-import { providerPacing } from './follow.js';
+import { providerPacing } from './poll-deploy.js';
+import { findLastKnownGood } from './history.js';
 import type { Deploy, Provider, PullRequestRef, ServiceInfo } from './types.js';
 
 /** The deploy this run verifies, and what was live before it. */
@@ -76,39 +77,6 @@ export async function locateDeploy(provider: Provider, options: LocateOptions): 
       `${provider.label}: last known good deploy is ${lastKnownGood.id} (${lastKnownGood.status}).`,
     );
   return { service, deploy, lastKnownGood, deploys };
-}
-
-/**
- * Deploys created after ours that take over from it: still on their way, live, or replaced in turn. A
- * newer deploy that failed or was canceled leaves ours serving, so it does not count. Undefined when the
- * provider gave ours no creation time, so "newer" cannot be told.
- */
-export async function newerDeploys(provider: Provider, ours: Deploy): Promise<Deploy[] | undefined> {
-  if (ours.createdAt === undefined) return undefined;
-  const newer = await provider.listDeploys({ createdAfter: ours.createdAt });
-  return newer.filter(
-    (deploy) =>
-      deploy.id !== ours.id &&
-      deploy.state !== 'failed' &&
-      deploy.state !== 'canceled' &&
-      deploy.state !== 'skipped',
-  );
-}
-
-/**
- * The deploy that was live before ours: the one live now when ours is not live yet, else the newest one
- * that had been live and finished before ours did.
- */
-export function findLastKnownGood(deploys: readonly Deploy[], ours: Deploy): Deploy | undefined {
-  const others = deploys.filter(
-    (deploy) =>
-      deploy.id !== ours.id && (ours.createdAt === undefined || (deploy.createdAt ?? 0) < ours.createdAt),
-  );
-  const liveNow = others.find((deploy) => deploy.state === 'live');
-  if (liveNow) return liveNow;
-  return others
-    .filter((deploy) => deploy.canRollbackTo)
-    .sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0))[0];
 }
 
 function newestOfCommit(deploys: readonly Deploy[], commit: string): Deploy | undefined {

@@ -3,18 +3,14 @@
  * (src/rollback.ts), against an in-memory Provider whose deploys appear on a fake clock.
  */
 import { describe, expect, it } from '@jest/globals';
-import type { RunDeps } from '../../src/deps.js';
-import { Deadline } from '../../src/poll.js';
-import { DeployNotFoundError } from '../../src/errors.js';
-import { findLastKnownGood, locateDeploy } from '../../src/providers/locate.js';
-import type { Deploy, DeployState, Provider, ServiceInfo } from '../../src/providers/types.js';
-import {
-  chooseRollbackTarget,
-  rollBack,
-  type RollbackMode,
-  type RollbackSettings,
-} from '../../src/rollback.js';
-import type { PhaseRunner } from '../../src/results.js';
+import type { RunDeps } from '../../../src/deps.js';
+import { Deadline } from '../../../src/poll.js';
+import { DeployNotFoundError } from '../../../src/errors.js';
+import { locateDeploy } from '../../../src/providers/find-deploy.js';
+import { chooseRollbackTarget, findLastKnownGood } from '../../../src/providers/history.js';
+import type { Deploy, DeployState, Provider, ServiceInfo } from '../../../src/providers/types.js';
+import { rollBack, type RollbackMode, type RollbackSettings } from '../../../src/rollback.js';
+import type { PhaseRunner } from '../../../src/results.js';
 
 const T0 = Date.parse('2026-05-01T12:00:00Z');
 const MIN = 60_000;
@@ -65,6 +61,7 @@ class FakeProvider implements Provider {
     return Promise.resolve(undefined);
   }
   readonly label = 'Render';
+  readonly capabilities = { pauseAutoDeploy: true, pushStatus: false, previews: true };
   readonly calls: string[] = [];
   readonly listArgs: ({ createdAfter?: number } | undefined)[] = [];
   readonly rolledBackTo: string[] = [];

@@ -6,10 +6,10 @@ import {
   deepEqual,
   renderExpectation,
   type ResponseAssessment,
-} from '../../src/checks/expect.js';
-import { parseChecksFile } from '../../src/checks/parse.js';
-import type { RequestSpec } from '../../src/checks/types.js';
-import type { HttpResponse } from '../../src/http.js';
+} from '../../../src/checks/expect.js';
+import { parseChecksFile } from '../../../src/checks/parse.js';
+import type { RequestSpec } from '../../../src/checks/types.js';
+import type { HttpResponse } from '../../../src/http.js';
 
 const env = { EXPECTED_TEXT: 'hello' };
 const run = { id: '1', attempt: '1', nonce: 'n0nce', sha: 'abc1234' };

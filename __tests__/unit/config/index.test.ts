@@ -2,10 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { getConfig, parseHeaders, splitUrlSecrets, type ConfigSource } from '../../src/config.js';
-import { ConfigError } from '../../src/errors.js';
-import { SecretRegistry } from '../../src/secrets.js';
-import { runnerSource } from '../helpers/config-source.js';
+import { getConfig, parseHeaders, splitUrlSecrets, type ConfigSource } from '../../../src/config/index.js';
+import { ConfigError } from '../../../src/errors.js';
+import { SecretRegistry } from '../../../src/secrets.js';
+import { runnerSource } from '../../helpers/config-source.js';
 
 const workspace = mkdtempSync(join(tmpdir(), 'config-test-'));
 writeFileSync(join(workspace, 'schema.json'), JSON.stringify({ type: 'object', required: ['status'] }));

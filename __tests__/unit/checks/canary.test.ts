@@ -2,11 +2,11 @@ import { afterAll, afterEach, beforeAll, describe, it, expect } from '@jest/glob
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
-import { CANARY_NAMES, deleteCanary, readCanary, writeCanary } from '../../src/checks/canary.js';
-import { parseChecksFile } from '../../src/checks/parse.js';
-import type { Canary, CheckContext } from '../../src/checks/types.js';
-import { createHttpClient } from '../../src/http.js';
-import { SecretRegistry } from '../../src/secrets.js';
+import { CANARY_NAMES, deleteCanary, readCanary, writeCanary } from '../../../src/checks/canary.js';
+import { parseChecksFile } from '../../../src/checks/parse.js';
+import type { Canary, CheckContext } from '../../../src/checks/types.js';
+import { createHttpClient } from '../../../src/http.js';
+import { SecretRegistry } from '../../../src/secrets.js';
 
 const CANARY_ID = 'canary-7c1e9a';
 

@@ -4,12 +4,12 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { MockAgent } from 'undici';
-import { createHttpClient } from '../../src/http.js';
-import { Deadline } from '../../src/poll.js';
-import { ProviderApiError } from '../../src/errors.js';
-import { ApiClient, resetInMs } from '../../src/providers/api-client.js';
-import type { Budget } from '../../src/poll.js';
-import { SecretRegistry } from '../../src/secrets.js';
+import { createHttpClient } from '../../../src/http.js';
+import { Deadline } from '../../../src/poll.js';
+import { ProviderApiError } from '../../../src/errors.js';
+import { ApiClient, resetInMs } from '../../../src/providers/api-client.js';
+import type { Budget } from '../../../src/poll.js';
+import { SecretRegistry } from '../../../src/secrets.js';
 
 const ORIGIN = 'http://api.test';
 const TOKEN = 'rnd_unitSecretKey0123456789abcdef';

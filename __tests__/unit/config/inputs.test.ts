@@ -5,12 +5,12 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { getConfig, INPUT_DEFAULTS, type ConfigSource } from '../../src/config.js';
-import type { RunEvent } from '../../src/event.js';
-import { ConfigError } from '../../src/errors.js';
-import { SecretRegistry } from '../../src/secrets.js';
-import { readActionManifest } from '../../test-kit/runner/action.js';
-import { runnerSource } from '../helpers/config-source.js';
+import { getConfig, INPUT_DEFAULTS, type ConfigSource } from '../../../src/config/index.js';
+import type { RunEvent } from '../../../src/event.js';
+import { ConfigError } from '../../../src/errors.js';
+import { SecretRegistry } from '../../../src/secrets.js';
+import { readActionManifest } from '../../../test-kit/runner/action.js';
+import { runnerSource } from '../../helpers/config-source.js';
 
 const manifest = readActionManifest();
 const SHA = '0123456789abcdef0123456789abcdef01234567';

@@ -7,9 +7,9 @@ import {
   execCommand,
   OUTPUT_TAIL_LINES,
   runCommandCheck,
-} from '../../src/checks/command.js';
-import type { CheckContext, CommandCheck, CommandRunner } from '../../src/checks/types.js';
-import { SecretRegistry } from '../../src/secrets.js';
+} from '../../../src/checks/command.js';
+import type { CheckContext, CommandCheck, CommandRunner } from '../../../src/checks/types.js';
+import { SecretRegistry } from '../../../src/secrets.js';
 
 const run = { id: '777', attempt: '3', nonce: 'nonce-xyz', sha: 'deadbeef' };
 

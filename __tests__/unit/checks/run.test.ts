@@ -1,13 +1,13 @@
-import { CLEANUP_GRACE_MS } from '../../src/checks/request.js';
+import { CLEANUP_GRACE_MS } from '../../../src/checks/request.js';
 import { afterAll, afterEach, beforeAll, describe, it, expect } from '@jest/globals';
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent, MockAgent } from 'undici';
-import { parseChecksFile } from '../../src/checks/parse.js';
-import { runChecks } from '../../src/checks/run.js';
-import type { CheckContext, ChecksFile } from '../../src/checks/types.js';
-import { createHttpClient } from '../../src/http.js';
-import { SecretRegistry } from '../../src/secrets.js';
+import { parseChecksFile } from '../../../src/checks/parse.js';
+import { runChecks } from '../../../src/checks/run.js';
+import type { CheckContext, ChecksFile } from '../../../src/checks/types.js';
+import { createHttpClient } from '../../../src/http.js';
+import { SecretRegistry } from '../../../src/secrets.js';
 
 interface Recorded {
   method: string;

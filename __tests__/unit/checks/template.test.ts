@@ -5,7 +5,7 @@ import {
   Template,
   UnboundVariableError,
   type TemplateScope,
-} from '../../src/checks/template.js';
+} from '../../../src/checks/template.js';
 
 const run = { id: '123', attempt: '2', nonce: 'n0nce', sha: 'abc1234' };
 const scope = (

@@ -4,14 +4,14 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { MockAgent } from 'undici';
-import { getConfig, type Config } from '../../src/config.js';
-import type { RunDeps } from '../../src/deps.js';
-import { RunRecord } from '../../src/run/outcome.js';
-import { runVerification } from '../../src/run/sequence.js';
-import { runSettings } from '../../src/run/settings.js';
-import { createHttpClient } from '../../src/http.js';
-import { SecretRegistry } from '../../src/secrets.js';
-import { ActionState } from '../../src/state.js';
+import { getConfig, type Config } from '../../../src/config/index.js';
+import type { RunDeps } from '../../../src/deps.js';
+import { RunRecord } from '../../../src/run/outcome.js';
+import { runVerification } from '../../../src/run/sequence.js';
+import { runSettings } from '../../../src/run/settings.js';
+import { createHttpClient } from '../../../src/http.js';
+import { SecretRegistry } from '../../../src/secrets.js';
+import { ActionState } from '../../../src/state.js';
 
 const API_ORIGIN = 'http://127.0.0.1:9';
 

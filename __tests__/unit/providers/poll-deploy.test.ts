@@ -3,9 +3,9 @@
  * clock whose `sleep` only advances time.
  */
 import { describe, expect, it } from '@jest/globals';
-import { Deadline } from '../../src/poll.js';
-import { POLL_CEILING_MS, pollUntilSettled, providerPacing } from '../../src/providers/follow.js';
-import type { Deploy, DeployState } from '../../src/providers/types.js';
+import { Deadline } from '../../../src/poll.js';
+import { POLL_CEILING_MS, pollUntilSettled, providerPacing } from '../../../src/providers/poll-deploy.js';
+import type { Deploy, DeployState } from '../../../src/providers/types.js';
 
 const T0 = Date.parse('2026-05-01T12:00:00Z');
 

@@ -1,16 +1,17 @@
 /**
- * RenderProvider (src/providers/render.ts) over a MockAgent that plays Render's REST API, with a fake
+ * RenderProvider (src/providers/render/) over a MockAgent that plays Render's REST API, with a fake
  * clock whose `sleep` only advances time. Covers the status machine, paging, error mapping, triggering,
  * evidence (logs and events) and the rollback calls.
  */
 import { describe, expect, it } from '@jest/globals';
 import { MockAgent } from 'undici';
-import { ProviderApiError, ProviderConfigError, RollbackUnconfirmedError } from '../../src/errors.js';
-import { createHttpClient } from '../../src/http.js';
-import { Deadline } from '../../src/poll.js';
-import { RenderProvider, describeFailure } from '../../src/providers/render.js';
-import type { Deploy } from '../../src/providers/types.js';
-import { SecretRegistry } from '../../src/secrets.js';
+import { ProviderApiError, ProviderConfigError, RollbackUnconfirmedError } from '../../../../src/errors.js';
+import { createHttpClient } from '../../../../src/http.js';
+import { Deadline } from '../../../../src/poll.js';
+import { RenderProvider } from '../../../../src/providers/render/provider.js';
+import { describeFailure } from '../../../../src/providers/render/statuses.js';
+import type { Deploy } from '../../../../src/providers/types.js';
+import { SecretRegistry } from '../../../../src/secrets.js';
 
 const ORIGIN = 'http://api.test';
 const API = `${ORIGIN}/v1`;

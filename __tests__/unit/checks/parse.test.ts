@@ -1,11 +1,11 @@
 import { describe, it, expect } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import type { ErrorObject } from 'ajv/dist/2020.js';
-import { DEFAULT_CONCURRENCY, parseChecksFile } from '../../src/checks/parse.js';
-import { explainSchemaErrors } from '../../src/checks/schema-problems.js';
-import { Template } from '../../src/checks/template.js';
-import type { ChecksFile, RequestSpec } from '../../src/checks/types.js';
-import type { ConfigProblem } from '../../src/errors.js';
+import { DEFAULT_CONCURRENCY, parseChecksFile } from '../../../src/checks/parse.js';
+import { explainSchemaErrors } from '../../../src/checks/schema-problems.js';
+import { Template } from '../../../src/checks/template.js';
+import type { ChecksFile, RequestSpec } from '../../../src/checks/types.js';
+import type { ConfigProblem } from '../../../src/errors.js';
 
 const env = { SMOKE_PASSWORD: 'hunter22', EMPTY_SECRET: '' };
 const options = { source: '.github/checks.yml', input: 'checks', env };
@@ -633,7 +633,7 @@ canary:
 
 describe('checks.schema.json', () => {
   const schema = JSON.parse(
-    readFileSync(new URL('../../checks.schema.json', import.meta.url), 'utf8'),
+    readFileSync(new URL('../../../checks.schema.json', import.meta.url), 'utf8'),
   ) as Record<string, unknown>;
 
   it('identifies itself for editors', () => {
