@@ -85,6 +85,12 @@ export class ProviderApiError extends VerdictError {
   }
 }
 
+/**
+ * The run's time budget ran out before a provider call could be sent: nothing was asked, so this says
+ * nothing about the provider. Callers that wait for something treat it as their timeout.
+ */
+export class BudgetExhaustedError extends ProviderApiError {}
+
 /** The provider accepted the rollback, but the deploy it created could not be identified or read. */
 export class RollbackUnconfirmedError extends SentinelError {}
 

@@ -1,5 +1,5 @@
 import { formatDuration } from '../duration.js';
-import { ProviderApiError, errorMessage } from '../errors.js';
+import { BudgetExhaustedError, ProviderApiError, errorMessage } from '../errors.js';
 import { HttpError, retryAfterMs, type HttpClient, type HttpResponse } from '../http.js';
 import { Backoff, type Budget, type Clock, type Random, type Sleep } from '../poll.js';
 
@@ -127,6 +127,12 @@ export class ApiClient {
     for (let attempt = 1; attempt <= attempts; attempt++) {
       await this.waitUntil(this.notBefore, request.what);
       const remaining = budget.remainingMs();
+      if (remaining <= 0 && attempt === 1) {
+        // Nothing of this call was sent: the run's own clock ran out, not the provider.
+        throw new BudgetExhaustedError(
+          `${label} API: ${request.what} was not sent: the time budget (\`timeout\`) ran out before the call could be sent.`,
+        );
+      }
       if (remaining <= 0) {
         lastProblem ||= 'the time budget (`timeout`) ran out before the call could be sent';
         break;

@@ -1,5 +1,5 @@
 import { formatDuration } from '../duration.js';
-import { DeployNotFoundError } from '../errors.js';
+import { BudgetExhaustedError, DeployNotFoundError } from '../errors.js';
 import { versionMatches } from '../health.js';
 import { Backoff, type Deadline, type Random, type Sleep } from '../poll.js';
 import { providerPacing } from './poll-deploy.js';
@@ -104,7 +104,14 @@ async function waitForAppearance(
   const backoff = new Backoff({ initialMs: pacing.initialMs, maxMs: pacing.maxMs, random: options.random });
   while (await deadline.sleep(options.sleep, backoff.next())) {
     if (deadline.expired()) break;
-    const fresh = await provider.listDeploys(since === undefined ? {} : { createdAfter: since });
+    let fresh: Deploy[];
+    try {
+      fresh = await provider.listDeploys(since === undefined ? {} : { createdAfter: since });
+    } catch (error) {
+      // The deadline passed between this loop's look at it and the client's: that is the timeout.
+      if (error instanceof BudgetExhaustedError) break;
+      throw error;
+    }
     const found = newestOfCommit(fresh, options.commit);
     if (found) return found;
     since = newestCreatedAt(fresh) ?? since;
@@ -124,8 +131,20 @@ export async function waitForPreview(
   deps: { sleep: Sleep; random?: Random; log: { info(message: string): void } },
 ): Promise<ServiceInfo> {
   const backoff = new Backoff({ initialMs: 5000, maxMs: 20_000, random: deps.random });
+  const notFound = (): DeployNotFoundError =>
+    new DeployNotFoundError(
+      `${provider.label} created no preview for PR #${pr.number} (branch ${pr.branch}) within ${formatDuration(deadline.budgetMs)} (timeout). ` +
+        'Check that pull-request previews are on for the service (Render: Previews; Railway: PR environments), and that the PR title does not skip them.',
+    );
   for (;;) {
-    const preview = await provider.usePreview(pr);
+    let preview: ServiceInfo | undefined;
+    try {
+      preview = await provider.usePreview(pr);
+    } catch (error) {
+      // The deadline passed between this loop's look at it and the client's: that is the timeout.
+      if (error instanceof BudgetExhaustedError) throw notFound();
+      throw error;
+    }
     if (preview) {
       deps.log.info(
         `${provider.label}: verifying the preview of PR #${pr.number}: ${preview.name} (${preview.id}).`,
@@ -135,11 +154,6 @@ export async function waitForPreview(
     deps.log.info(
       `${provider.label}: no preview of PR #${pr.number} (branch ${pr.branch}) yet; waiting for it.`,
     );
-    if (!(await deadline.sleep(deps.sleep, backoff.next())) || deadline.expired()) {
-      throw new DeployNotFoundError(
-        `${provider.label} created no preview for PR #${pr.number} (branch ${pr.branch}) within ${formatDuration(deadline.budgetMs)} (timeout). ` +
-          'Check that pull-request previews are on for the service (Render: Previews; Railway: PR environments), and that the PR title does not skip them.',
-      );
-    }
+    if (!(await deadline.sleep(deps.sleep, backoff.next())) || deadline.expired()) throw notFound();
   }
 }

@@ -1,3 +1,4 @@
+import { BudgetExhaustedError } from '../errors.js';
 import { Backoff, type Clock, type Deadline, type Random, type Sleep } from '../poll.js';
 import type { Deploy, LiveHint, StatusListener, WaitForDeployResult } from './types.js';
 
@@ -52,8 +53,18 @@ export async function pollUntilSettled(id: string, options: PollOptions): Promis
   // The hint may fire once per status: a service that already serves the new version while the
   // provider still says `deploying` must not turn pacing into one request a second.
   let hintSpent = false;
+  let last: Deploy | undefined;
   for (;;) {
-    const deploy = await options.getDeploy(id);
+    let deploy: Deploy;
+    try {
+      deploy = await options.getDeploy(id);
+    } catch (error) {
+      // The deadline passed between the last sleep and the client's look at it: that is the timeout.
+      if (error instanceof BudgetExhaustedError && last)
+        return { settled: false, deploy: last, reason: 'timeout' };
+      throw error;
+    }
+    last = deploy;
     if (deploy.status !== previous) {
       options.onStatus(deploy, previous);
       if (previous !== undefined) backoff.reset();

@@ -6,7 +6,7 @@ import { describe, expect, it } from '@jest/globals';
 import { MockAgent } from 'undici';
 import { createHttpClient } from '../../../src/http.js';
 import { Deadline } from '../../../src/poll.js';
-import { ProviderApiError } from '../../../src/errors.js';
+import { BudgetExhaustedError, ProviderApiError } from '../../../src/errors.js';
 import { ApiClient, resetInMs } from '../../../src/providers/api-client.js';
 import type { Budget } from '../../../src/poll.js';
 import { SecretRegistry } from '../../../src/secrets.js';
@@ -300,6 +300,12 @@ describe('ApiClient: transient failures', () => {
     expect(t.seen).toHaveLength(0);
     expect(t.sleeps).toEqual([]);
     expect(t.client.requestCount).toBe(0);
+  });
+
+  it('says, by its type, that the budget ran out before a call was sent, so callers can tell a timeout from an outage', async () => {
+    const t = setup([ok], { budgetMs: 0 });
+    const error = await t.get().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BudgetExhaustedError);
   });
 
   it('keeps retries inside the budget', async () => {

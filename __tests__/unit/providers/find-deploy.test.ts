@@ -5,7 +5,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { RunDeps } from '../../../src/deps.js';
 import { Deadline } from '../../../src/poll.js';
-import { DeployNotFoundError } from '../../../src/errors.js';
+import { BudgetExhaustedError, DeployNotFoundError } from '../../../src/errors.js';
 import { locateDeploy } from '../../../src/providers/find-deploy.js';
 import { chooseRollbackTarget, findLastKnownGood } from '../../../src/providers/history.js';
 import type { Deploy, DeployState, Provider, ServiceInfo } from '../../../src/providers/types.js';
@@ -251,6 +251,22 @@ describe('locateDeploy', () => {
     const polls = l.provider.listArgs.length - 1;
     expect(polls).toBe(41);
     expect(polls).toBeLessThan(60);
+  });
+
+  it('is not found, not a provider error, when the deadline passes between a look and the next call', async () => {
+    const l = locate(history, { budgetMs: 2 * MIN });
+    const list = l.provider.listDeploys.bind(l.provider);
+    // The API client refuses to send once the budget is spent: what it throws when the clock has just
+    // passed the deadline after the loop looked at it.
+    l.provider.listDeploys = async (options) => {
+      if (l.provider.listArgs.length < 2) return list(options);
+      l.clock.t = T0 + 2 * MIN;
+      throw new BudgetExhaustedError(
+        'Render API: listing deploys was not sent: the time budget (`timeout`) ran out',
+      );
+    };
+    const error = await l.run().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DeployNotFoundError);
   });
 
   it('deploy: true with a 201 verifies the deploy Render created', async () => {

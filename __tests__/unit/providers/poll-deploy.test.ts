@@ -3,6 +3,7 @@
  * clock whose `sleep` only advances time.
  */
 import { describe, expect, it } from '@jest/globals';
+import { BudgetExhaustedError } from '../../../src/errors.js';
 import { Deadline } from '../../../src/poll.js';
 import { POLL_CEILING_MS, pollUntilSettled, providerPacing } from '../../../src/providers/poll-deploy.js';
 import type { Deploy, DeployState } from '../../../src/providers/types.js';
@@ -153,6 +154,26 @@ describe('pollUntilSettled', () => {
       ['update_in_progress', 'build_in_progress'],
       ['live', 'update_in_progress'],
     ]);
+  });
+
+  it('ends as a timeout, not a provider error, when the budget runs out just before a status read', async () => {
+    const clock = { t: T0, now: () => clock.t };
+    let reads = 0;
+    const result = await pollUntilSettled('dep-1', {
+      getDeploy: async () => {
+        if (++reads === 1) return deploy('build_in_progress');
+        clock.t = T0 + 60_000; // the deadline passed between the loop's look and the client's
+        throw new BudgetExhaustedError(
+          'Render API: reading deploy dep-1 was not sent: the time budget ran out',
+        );
+      },
+      pacing: providerPacing(1000),
+      deadline: Deadline.after(clock, 60_000),
+      clock,
+      sleep: async () => undefined,
+      onStatus: () => undefined,
+    });
+    expect(result).toEqual({ settled: false, reason: 'timeout', deploy: deploy('build_in_progress') });
   });
 
   it('lets a provider error through (it is not a timeout)', async () => {
