@@ -9,4 +9,6 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },
   testTimeout: 30000,
+  // No test reaches the internet: a connection off 127.0.0.1 fails the test that made it.
+  setupFilesAfterEnv: ['<rootDir>/test-kit/runner/jest-network-guard.mjs'],
 };

@@ -1,6 +1,7 @@
 import { getOctokit } from '@actions/github';
 import { fetch as undiciFetch, type Dispatcher } from 'undici';
-import { errorMessage } from './errors.js';
+import { SentinelError, errorMessage } from './errors.js';
+import { HttpError, type HttpClient } from './http.js';
 import type { RunEvent } from './event.js';
 import type { JsonReport } from './report.js';
 import type { Result } from './results.js';
@@ -85,6 +86,77 @@ export async function publishVerdict(options: {
     },
   });
   return [...warnings, ...published.warnings];
+}
+
+/** Why a file could not be read from the repository, and what to do about it. */
+export class RepositoryFileError extends SentinelError {
+  constructor(
+    readonly problem: string,
+    readonly fix: string,
+  ) {
+    super(`${problem}. Fix: ${fix}`);
+  }
+}
+
+/**
+ * Reads one file of the repository at `ref` through the contents API (raw media type), with the job's
+ * token, on the run's HTTP client. The token goes to GITHUB_API_URL only. No token, a missing file or a
+ * missing `contents: read` permission is a RepositoryFileError that says what to do.
+ */
+export async function readRepositoryFile(options: {
+  http: HttpClient;
+  token?: string;
+  env: Record<string, string | undefined>;
+  path: string;
+  ref?: string;
+}): Promise<string> {
+  const { env, path } = options;
+  const at = `at commit ${(options.ref ?? 'HEAD').slice(0, 12)}`;
+  if (!options.token) {
+    throw new RepositoryFileError(
+      `could not be read from the repository ${at}: \`github-token\` is empty`,
+      "leave `github-token` at its default (the job's token) with `permissions: { contents: read }`, or give the checks inline",
+    );
+  }
+  const apiUrl = (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, '');
+  const segments = (text: string): string => text.split('/').map(encodeURIComponent).join('/');
+  const url = new URL(`${apiUrl}/repos/${segments(env.GITHUB_REPOSITORY ?? '')}/contents/${segments(path)}`);
+  if (options.ref) url.searchParams.set('ref', options.ref);
+  let response;
+  try {
+    response = await options.http.request({
+      url,
+      headers: {
+        accept: 'application/vnd.github.raw+json',
+        authorization: `Bearer ${options.token}`,
+        'x-github-api-version': '2022-11-28',
+        'user-agent': 'deploy-sentinel',
+      },
+    });
+  } catch (error) {
+    if (!(error instanceof HttpError)) throw error;
+    throw new RepositoryFileError(
+      `could not be read from the repository ${at}: ${error.message}`,
+      "check `GITHUB_API_URL`, and rerun the job; GitHub's status page may show an incident",
+    );
+  }
+  if (response.status === 200) return response.text();
+  if (response.status === 404) {
+    throw new RepositoryFileError(
+      `is not in the repository ${at} (the GitHub API answered 404)`,
+      'give its path relative to the repository root, or give the checks inline',
+    );
+  }
+  if (response.status === 401 || response.status === 403) {
+    throw new RepositoryFileError(
+      `could not be read from the repository ${at}: the job's token was refused (${response.status})`,
+      'add `permissions: { contents: read }` to the job (with other permissions listed, `contents: read` must be among them)',
+    );
+  }
+  throw new RepositoryFileError(
+    `could not be read from the repository ${at}: the GitHub API answered ${response.status}`,
+    "rerun the job; GitHub's status page may show an incident",
+  );
 }
 
 /** Where the run happens on GitHub, read from the runner's environment and event payload. */

@@ -15,7 +15,20 @@ import type { SecretRegistry } from './secrets.js';
 import { errorMessage } from './errors.js';
 
 /** Where the service reports its version: a JSON Pointer into the health body, or a response header. */
-export type VersionSource = { kind: 'pointer'; pointer: string } | { kind: 'header'; name: string };
+export type VersionSource =
+  | { kind: 'pointer'; pointer: string }
+  | { kind: 'header'; name: string }
+  /** `version-from: none`: the service reports no version, so none is read or required. */
+  | { kind: 'none' };
+
+/** A version source as the `version-from` input writes it. */
+export function describeVersionSource(source: VersionSource): string {
+  return source.kind === 'header'
+    ? `header:${source.name}`
+    : source.kind === 'pointer'
+      ? source.pointer
+      : 'none';
+}
 
 /** The health check the inputs define, for any base URL. */
 export interface HealthSettings {
@@ -207,7 +220,7 @@ function judgeResponse(
   let version: string | undefined;
   if (source.kind === 'header') {
     version = response.headers[source.name];
-  } else {
+  } else if (source.kind === 'pointer') {
     const parsed = needsJson ? body : tryJson(response);
     const found = resolvePointer(parsed, source.pointer);
     version =
@@ -216,7 +229,12 @@ function judgeResponse(
         : undefined;
   }
   if (target.expectVersion !== undefined) {
-    const from = source.kind === 'header' ? `header ${source.name}` : `health body at ${source.pointer}`;
+    const from =
+      source.kind === 'header'
+        ? `header ${source.name}`
+        : source.kind === 'pointer'
+          ? `health body at ${source.pointer}`
+          : 'none';
     if (version === undefined) {
       return {
         ...base,

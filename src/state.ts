@@ -12,11 +12,18 @@ const KEYS = {
 /**
  * What `pre` did with the canary. `captured` holds secrets: re-register them when read back. `baseUrl`
  * is where it was written (the provider's service URL when `url` is not set), so post deletes it there.
- * `versionAtWrite` is the version the service reported then: a canary written to the new version
- * itself never crossed the deploy, and proves nothing about persistence.
+ * `versionAtWrite` is the version the service reported then, and `deployAtWrite` (provider mode) the
+ * deploy that served: a canary written to the new deploy itself never crossed it, and proves nothing
+ * about persistence.
  */
 export type CanaryState =
-  | { status: 'written'; captured: Record<string, string>; baseUrl?: string; versionAtWrite?: string }
+  | {
+      status: 'written';
+      captured: Record<string, string>;
+      baseUrl?: string;
+      versionAtWrite?: string;
+      deployAtWrite?: { id: string; commit?: string };
+    }
   | { status: 'not-written'; reason: string };
 
 /** Reads and writes the action's state; tests pass an in-memory implementation. */

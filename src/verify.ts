@@ -28,7 +28,16 @@ export interface VerifyTarget {
   deadline: Deadline;
   /** Prefix for phase and probe names, e.g. "Restored deploy: ". */
   label?: string;
+  /** Provider mode: the deploy being verified, to tell whether the canary was written before it served. */
+  deployId?: string;
 }
+
+/** What a team whose provider deploys on push should do so that pre always writes before the deploy. */
+const CANARY_ORDER_FIX =
+  'With auto-deploy, the new deploy can go live before this job starts (for example while the job waits in ' +
+  "its concurrency group). Turn the provider's auto-deploy off for this branch and let this step start the " +
+  'deploy with `deploy: true`, so pre always writes the canary to the previous deploy first; or run the ' +
+  'action in the job that deploys, before the deploy step.';
 
 /** What verifying one service found. `failure` is absent when everything passed. */
 export interface Verification {
@@ -92,7 +101,7 @@ export async function verifyService(
     const context = checkContext(settings.checks, target.base, deps, () => deadline.remainingMs());
     const rows = await phase(`${label}Run checks`, async () => {
       const results: ProbeResult[] = [];
-      if (canary) results.push(await canaryProbe(canary, context, deps, target.expectVersion));
+      if (canary) results.push(await canaryProbe(canary, context, deps, target));
       results.push(...(await runChecks(checks, context)));
       return { value: results, ok: results.every((row) => row.passed), note: `${results.length} probes` };
     });
@@ -128,7 +137,7 @@ async function canaryProbe(
   canary: Canary,
   context: CheckContext,
   deps: RunDeps,
-  expectVersion: string | undefined,
+  target: VerifyTarget,
 ): Promise<ProbeResult> {
   const saved = deps.state.canary();
   if (!saved || saved.status !== 'written') {
@@ -145,16 +154,23 @@ async function canaryProbe(
     };
   }
   for (const value of Object.values(saved.captured)) deps.secrets.add(value);
-  if (expectVersion && saved.versionAtWrite && versionMatches(expectVersion, saved.versionAtWrite)) {
+  const { expectVersion, deployId } = target;
+  const sameDeploy = deployId !== undefined && saved.deployAtWrite?.id === deployId;
+  const sameVersion =
+    !saved.deployAtWrite &&
+    expectVersion !== undefined &&
+    saved.versionAtWrite !== undefined &&
+    versionMatches(expectVersion, saved.versionAtWrite);
+  if (sameDeploy || sameVersion) {
+    const when = sameDeploy
+      ? `deploy ${deployId}, the one verified here, was already serving`
+      : `the service already reported ${saved.versionAtWrite}, the expected version`;
     return {
       name: 'canary survives the deploy',
       kind: 'canary',
       passed: false,
       durationMs: 0,
-      failure:
-        `persistence not proven: the canary was written when the service already reported ${saved.versionAtWrite}, ` +
-        'the expected version, so it never crossed the deploy. Run the action in the same job as the deploy, ' +
-        'before the deploy step, so pre writes the canary to the previous version.',
+      failure: `persistence not proven: the canary was written when ${when}, so it never crossed the deploy. ${CANARY_ORDER_FIX}`,
       inconclusive: true,
     };
   }

@@ -66,4 +66,23 @@ describe('dist/main started as the runner starts it', () => {
     expect(run.outputs).toMatchObject({ result: 'passed', 'deploy-id': 'dep-runnercontract00001' });
     expect(render.violations).toEqual([]);
   });
+
+  it('on deployment_status, expects the deployed commit unless `version-from: none` opts out, and says so', async () => {
+    const svc = await service({ version: 'release-without-a-sha' });
+    const event = {
+      name: 'deployment_status',
+      payload: {
+        deployment_status: { state: 'success', environment_url: svc.url },
+        deployment: { sha: SHA, environment: 'production' },
+      },
+    };
+    const expecting = await new Job({ event, github: { sha: SHA } }).run('main', { timeout: '3s' });
+    expect(expecting.outputs).toMatchObject({ result: 'failed', 'failure-reason': 'version-mismatch' });
+    const optedOut = await new Job({ event, github: { sha: SHA } }).run('main', { 'version-from': 'none' });
+    expect(optedOut.outputs).toMatchObject({ result: 'passed', version: '' });
+    expect(optedOut.summary).toContain('The version was not proven: `version-from: none`');
+    expect(optedOut.report?.warnings).toEqual(
+      expect.arrayContaining([expect.stringContaining('The version was not proven')]),
+    );
+  });
 });

@@ -5,7 +5,7 @@ import { nestedDeeperThan, parseChecksFile } from '../checks/parse.js';
 import type { ChecksFile } from '../checks/types.js';
 import { errorMessage } from '../errors.js';
 import { compileSchema, MAX_SCHEMA_DEPTH, type ValidateFunction } from '../json-schema.js';
-import type { InputReader } from './inputs.js';
+import type { ConfigSource, InputReader } from './inputs.js';
 
 /** Inline content is anything multi-line or starting like JSON/YAML flow; the rest is a path. */
 function isInline(value: string): boolean {
@@ -21,9 +21,13 @@ function loadText(
   input: 'health-schema' | 'checks',
   value: string,
   workspace: string,
+  repositoryFiles: ConfigSource['repositoryFiles'] = {},
 ): { text: string; source: string } | undefined {
   if (isInline(value)) return { text: value, source: 'inline' };
   const path = isAbsolute(value) ? value : resolve(workspace, value);
+  const key = value.replace(/^\.\//, '');
+  const fetched = Object.hasOwn(repositoryFiles, key) ? repositoryFiles[key] : undefined;
+  if (fetched && !existsSync(path)) return { text: fetched.text, source: value };
   if (!existsSync(path) || !statSync(path).isFile()) {
     reader.problem(
       input,
@@ -34,6 +38,15 @@ function loadText(
     return undefined;
   }
   return { text: readFileSync(path, 'utf8'), source: value };
+}
+
+/**
+ * The path of the checks file when it is a file of the repository that the workspace does not hold yet
+ * (pre runs before actions/checkout), or undefined when it is inline, absolute or already there.
+ */
+export function checksFileToFetch(value: string, workspace: string): string | undefined {
+  if (!value || isInline(value) || isAbsolute(value) || value.split(/[\\/]/).includes('..')) return undefined;
+  return existsSync(resolve(workspace, value)) ? undefined : value.replace(/^\.\//, '');
 }
 
 /** The `health-schema` input: a JSON or YAML file, or inline, compiled. */
@@ -93,13 +106,13 @@ export function readHealthSchema(
 export function readChecks(
   reader: InputReader,
   workspace: string,
-  env: Record<string, string | undefined>,
+  source: ConfigSource,
 ): { source: string; file: ChecksFile } | undefined {
   const value = reader.raw('checks');
   if (!value) return undefined;
-  const loaded = loadText(reader, 'checks', value, workspace);
+  const loaded = loadText(reader, 'checks', value, workspace, source.repositoryFiles);
   if (!loaded) return undefined;
-  const parsed = parseChecksFile(loaded.text, { source: loaded.source, input: 'checks', env });
+  const parsed = parseChecksFile(loaded.text, { source: loaded.source, input: 'checks', env: source.env });
   reader.problems.push(...parsed.problems);
   return parsed.file && parsed.problems.length === 0
     ? { source: loaded.source, file: parsed.file }

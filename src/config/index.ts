@@ -12,7 +12,7 @@ import { PROVIDERS, type ProviderName } from '../providers/registry.js';
 import type { PullRequestRef } from '../providers/types.js';
 import type { RollbackMode } from '../rollback.js';
 import type { SecretRegistry } from '../secrets.js';
-import { readChecks, readHealthSchema } from './documents.js';
+import { checksFileToFetch, readChecks, readHealthSchema } from './documents.js';
 import { readHeaders } from './headers.js';
 import { InputReader, type ConfigSource, type InputName } from './inputs.js';
 import { checkProviderInputs, fitDurations, MAX_TIMEOUT_MS, PROVIDER_OWN_INPUTS } from './rules.js';
@@ -70,6 +70,29 @@ export function isPreview(event: RunEvent | undefined): boolean {
   return Boolean(event?.pullRequest || status?.transient || status?.pullNumber !== undefined);
 }
 
+/** What pre needs to read the checks file from the repository before actions/checkout has run. */
+export interface RepositoryRead {
+  /** The checks file's path in the repository, when the workspace does not hold it yet. */
+  checksPath?: string;
+  /** The `github-token` input (masked), which reads it through the contents API. */
+  token?: string;
+  /** The commit whose file is read: the workflow's own. */
+  ref?: string;
+}
+
+/** Reads the inputs that say whether, and how, pre must fetch the checks file from the repository. */
+export function repositoryRead(source: ConfigSource, secrets: SecretRegistry): RepositoryRead {
+  const reader = new InputReader(source);
+  const token = reader.raw('github-token') || undefined;
+  secrets.add(token);
+  const workspace = source.env.GITHUB_WORKSPACE || process.cwd();
+  return {
+    checksPath: checksFileToFetch(reader.raw('checks'), workspace),
+    token,
+    ref: source.env.GITHUB_SHA,
+  };
+}
+
 /**
  * Reads, validates and masks every input. Secrets are masked before anything else happens. All problems
  * are collected into one ConfigError, so a user fixes them in one round trip.
@@ -100,8 +123,19 @@ export function getConfig(source: ConfigSource, secrets: SecretRegistry): Config
   ] as const);
   // On deployment_status without a provider, the service's own version is the only evidence that the
   // URL serves the deployed commit (and not the previous one): expect the event's commit by default.
-  const eventSha = provider === 'none' ? event?.deploymentStatus?.sha : undefined;
+  // `version-from: none` says the service reports no version: then nothing is expected by default, and
+  // an expected version could never be proven.
+  const eventSha =
+    provider === 'none' && versionFrom.kind !== 'none' ? event?.deploymentStatus?.sha : undefined;
   const expectVersion = reader.raw('expect-version') || eventSha || undefined;
+  if (versionFrom.kind === 'none' && reader.raw('expect-version')) {
+    reader.problem(
+      'expect-version',
+      reader.raw('expect-version'),
+      'cannot be checked: `version-from` is none, which says the service reports no version',
+      'remove `expect-version`, or point `version-from` at where the service reports its version',
+    );
+  }
   const commit = readCommit(reader, source);
   const inputs = {
     provider,
@@ -140,7 +174,7 @@ export function getConfig(source: ConfigSource, secrets: SecretRegistry): Config
   );
   const comment = reader.choice('comment', ['auto', 'always', 'never'] as const);
   const healthSchema = readHealthSchema(reader, workspace);
-  const checks = readChecks(reader, workspace, source.env);
+  const checks = readChecks(reader, workspace, source);
 
   if (reader.problems.length > 0) {
     throw new ConfigError(reader.problems.map((p) => ({ ...p, value: secrets.redact(p.value) })));
@@ -201,6 +235,7 @@ function readHealthPath(reader: InputReader): string {
 
 function readVersionFrom(reader: InputReader): VersionSource {
   const text = reader.value('version-from');
+  if (text === 'none') return { kind: 'none' };
   if (text.toLowerCase().startsWith('header:')) {
     const name = text.slice('header:'.length).trim();
     if (HEADER_NAME.test(name)) return { kind: 'header', name: name.toLowerCase() };
@@ -216,8 +251,8 @@ function readVersionFrom(reader: InputReader): VersionSource {
     reader.problem(
       'version-from',
       text,
-      'is neither a JSON Pointer nor header:<Name>',
-      'use a JSON Pointer into the health body such as /version or /build/sha, or header:X-App-Version',
+      'is neither a JSON Pointer, header:<Name> nor none',
+      'use a JSON Pointer into the health body such as /version or /build/sha, header:X-App-Version, or none when the service reports no version',
     );
   }
   return { kind: 'pointer', pointer: '/version' };

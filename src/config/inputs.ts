@@ -48,6 +48,11 @@ export interface ConfigSource {
   runNonce?: string;
   /** The triggering event (deployment_status, pull_request): defaults for `url`, `commit` and `rollback`. */
   event?: RunEvent;
+  /**
+   * Files read from the repository through the GitHub API, by the path the input gives: pre runs before
+   * actions/checkout, so a checks file is not in the workspace yet when it writes the canary.
+   */
+  repositoryFiles?: Record<string, { text: string; ref: string }>;
 }
 
 /** Reads inputs the way the runner passes them (`INPUT_*`). */

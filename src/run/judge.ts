@@ -1,4 +1,4 @@
-import type { HealthOutcome, VersionSource } from '../health.js';
+import { describeVersionSource, type HealthOutcome, type VersionSource } from '../health.js';
 import type { Deploy } from '../providers/types.js';
 import type { FailureReason } from '../results.js';
 import type { Verification } from '../verify.js';
@@ -81,8 +81,7 @@ function sameFailureBefore(facts: JudgeFacts, reason: FailureReason): string | u
     facts.expectVersion &&
     facts.verification.version === undefined
   ) {
-    const source = facts.versionFrom;
-    return `${before}: it reported no version either, so \`version-from\` (${source.kind === 'header' ? `header:${source.name}` : source.pointer}) does not point at the version`;
+    return `${before}: it reported no version either, so \`version-from\` (${describeVersionSource(facts.versionFrom)}) does not point at the version`;
   }
   return undefined;
 }

@@ -56,7 +56,7 @@ export async function runVerification(
     if (waited.deploy.state !== 'live') return await settledWithoutLive(run, waited.deploy, located, url);
     const verifyDeadline = verificationDeadline(deadline, settings, deps);
     const verification = await budget.within(verifyDeadline, () =>
-      verify(settings, deps, record, url, verifyDeadline),
+      verify(settings, deps, record, url, verifyDeadline, waited.deploy.id),
     );
     // A deploy can crash while the checks run (Railway CRASHED after SUCCESS): ask once before passing.
     const grace = Deadline.after(deps.clock, Math.max(verifyDeadline.remainingMs(), GRACE_MS));
@@ -94,10 +94,17 @@ async function verify(
   record: RunRecord,
   base: URL,
   deadline: Deadline,
+  deployId?: string,
 ): Promise<Verification> {
-  const target = { base, expectVersion: settings.expectVersion, includeCanary: true, deadline };
+  const target = { base, expectVersion: settings.expectVersion, includeCanary: true, deadline, deployId };
   const verification = await verifyService(settings.verify, deps, target, record.phase);
   record.probes.push(...verification.probes);
+  if (settings.verify.health.versionFrom.kind === 'none') {
+    record.warnings.push(
+      'The version was not proven: `version-from: none` says the service reports no version, so this run cannot tell ' +
+        'whether the new release or the previous one answered. Report the commit in the health body for that evidence.',
+    );
+  }
   if (verification.healthy && !settings.checksMoreThanStatus) {
     record.warnings.push(
       `Only verified that GET ${resolveProbeUrl(base, settings.verify.health.path).pathname} answered 2xx: the version, the health body and the data were not checked. ` +

@@ -22,7 +22,7 @@ export interface Step {
   /** False when there is nothing to do (the harness then stops before reading the configuration). */
   wanted?(context: StepContext): boolean;
   /** Reads the configuration the step needs; a ConfigError goes to `configError`. */
-  configure(context: StepContext): Config;
+  configure(context: StepContext): Config | Promise<Config>;
   /** What a configuration error means for this step (main: a published verdict; pre and post: a note). */
   configError(error: ConfigError, context: StepContext): Promise<StepEnd>;
   /** The step's work. */
@@ -53,7 +53,7 @@ export async function runStep(step: Step): Promise<void> {
     if (step.wanted && !step.wanted(context)) return;
     let config: Config;
     try {
-      config = step.configure(context);
+      config = await step.configure(context);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       end(await step.configError(error, context), context);

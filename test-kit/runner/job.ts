@@ -114,6 +114,7 @@ export interface StepRun {
     failureReason: string | null;
     failureMessage: string | null;
     probes: { name: string; kind: string; passed: boolean; failure?: string; inconclusive?: boolean }[];
+    warnings: string[];
   };
   /** This step's summary, as GitHub shows it ('' when refused for size). */
   summary: string;

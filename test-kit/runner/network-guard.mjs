@@ -9,11 +9,19 @@ import net from 'node:net';
 const LOG = process.env.DEPLOY_SENTINEL_NETWORK_GUARD_LOG;
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|::1|\[::1\]|::ffff:127(?:\.\d{1,3}){3})$/i;
 
-/** Attempts refused in this process, for an in-process check (Jest's afterEach). */
-export const refusedConnections = [];
+const GUARD = Symbol.for('deploy-sentinel.network-guard');
+
+/**
+ * Attempts refused in this process, for an in-process check (Jest's afterEach). Kept on the `net` module,
+ * which every Jest test file of a worker shares, so the guard is installed once per process.
+ */
+export const refusedConnections = (net[GUARD] ??= []);
 
 const connect = net.Socket.prototype.connect;
-net.Socket.prototype.connect = function guardedConnect(...args) {
+if (!connect[GUARD]) net.Socket.prototype.connect = guardedConnect;
+guardedConnect[GUARD] = true;
+
+function guardedConnect(...args) {
   const first = args[0];
   const options = Array.isArray(first) ? first[0] : first;
   let host;
@@ -41,4 +49,4 @@ net.Socket.prototype.connect = function guardedConnect(...args) {
     return this;
   }
   return connect.apply(this, args);
-};
+}

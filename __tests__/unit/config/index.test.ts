@@ -526,3 +526,44 @@ describe('health-schema depth', () => {
     ]);
   });
 });
+
+describe('version-from: none (a service that reports no version)', () => {
+  const deployed = {
+    name: 'deployment_status',
+    deploymentStatus: {
+      state: 'success',
+      environment: 'production',
+      environmentUrl: 'https://app.example.com',
+      sha: 'b'.repeat(40),
+      transient: false,
+    },
+  };
+
+  it('drops the version deployment_status would otherwise expect, and checks no version', () => {
+    const expecting = getConfig(
+      runnerSource({}, { event: deployed, env: { GITHUB_WORKSPACE: workspace } }),
+      new SecretRegistry(() => undefined),
+    );
+    expect(expecting.expectVersion).toBe('b'.repeat(40));
+    const opted = getConfig(
+      runnerSource({ 'version-from': 'none' }, { event: deployed, env: { GITHUB_WORKSPACE: workspace } }),
+      new SecretRegistry(() => undefined),
+    );
+    expect(opted.expectVersion).toBeUndefined();
+    expect(opted.versionFrom).toEqual({ kind: 'none' });
+  });
+
+  it('refuses an expect-version the service cannot prove, naming both inputs', () => {
+    const error = problemsOf({
+      url: 'https://a.example',
+      'expect-version': 'abc1234',
+      'version-from': 'none',
+    });
+    expect(error.problems).toEqual([
+      expect.objectContaining({
+        input: 'expect-version',
+        problem: expect.stringContaining('`version-from` is none'),
+      }),
+    ]);
+  });
+});

@@ -1,0 +1,898 @@
+export const id = 661;
+export const ids = [661,355];
+export const modules = {
+
+/***/ 2920:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   DI: () => (/* binding */ providerApiClient),
+/* harmony export */   pe: () => (/* binding */ parseTime)
+/* harmony export */ });
+/* unused harmony exports ApiClient, resetInMs */
+/* harmony import */ var _duration_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(7607);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(3916);
+/* harmony import */ var _http_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(6803);
+/* harmony import */ var _poll_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(9810);
+
+
+
+
+/** The API client a provider uses: its name and auth headers on top of the shared options. */
+function providerApiClient(label, options, headers) {
+    return new ApiClient({
+        label,
+        http: options.http,
+        clock: options.clock,
+        sleep: options.sleep,
+        random: options.random,
+        log: options.log,
+        budget: options.budget,
+        requestTimeoutMs: options.requestTimeoutMs,
+        headers,
+        retryDelayMs: Math.min(1000, options.intervalMs),
+        redact: options.redact,
+    });
+}
+/** An ISO 8601 time from a provider as epoch milliseconds; undefined when absent or unparseable. */
+function parseTime(value) {
+    if (!value)
+        return undefined;
+    const ms = Date.parse(value);
+    return Number.isNaN(ms) ? undefined : ms;
+}
+/**
+ * A POST that may have reached the provider (reset mid-request, timed out, answered 5xx) is not sent
+ * again: a second `POST /deploys` starts a second deploy, a second rollback rolls back twice. Only a
+ * refused connection (nothing was sent) and a 429 (refused before processing) are safe to retry.
+ */
+const NON_IDEMPOTENT = new Set(['POST']);
+/** Statuses worth another try: the provider's edge or a busy backend, not our request. */
+const TRANSIENT_STATUSES = new Set([500, 502, 503, 504]);
+const TRANSIENT_NETWORK = new Set(['refused', 'reset', 'timeout', 'network']);
+/**
+ * The one way providers talk to their API: JSON over the shared HTTP client, with retries for transient
+ * failures and pacing from the rate-limit headers, all inside the run's budget. Both readings of a
+ * `*-Reset` header are accepted (seconds until reset, or the reset moment as epoch seconds), because
+ * Render's docs say one and show the other.
+ */
+class ApiClient {
+    options;
+    sent = 0;
+    /** Epoch ms before which the next request must not go (rate limit nearly used up). */
+    notBefore = 0;
+    constructor(options) {
+        this.options = options;
+    }
+    /** Requests sent so far, retries included. */
+    get requestCount() {
+        return this.sent;
+    }
+    /**
+     * Sends one call and returns the response once it is not transient. Non-2xx answers are returned, not
+     * thrown, so the caller can map 401/404/409 to its own words; transient ones are retried first.
+     */
+    async send(request) {
+        const { clock, budget, label } = this.options;
+        const attempts = this.options.maxAttempts ?? 5;
+        const backoff = new _poll_js__WEBPACK_IMPORTED_MODULE_3__/* .Backoff */ .nO({
+            initialMs: this.options.retryDelayMs ?? 1000,
+            maxMs: 30_000,
+            factor: 2,
+            jitter: 0.2,
+            random: this.options.random,
+        });
+        let lastProblem = '';
+        const redact = this.options.redact;
+        const once = !(request.idempotent ?? !NON_IDEMPOTENT.has(request.method.toUpperCase()));
+        for (let attempt = 1; attempt <= attempts; attempt++) {
+            await this.waitUntil(this.notBefore, request.what);
+            const remaining = budget.remainingMs();
+            if (remaining <= 0 && attempt === 1) {
+                // Nothing of this call was sent: the run's own clock ran out, not the provider.
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BudgetExhaustedError */ .X0(`${label} API: ${request.what} was not sent: the time budget (\`timeout\`) ran out before the call could be sent.`);
+            }
+            if (remaining <= 0) {
+                lastProblem ||= 'the time budget (`timeout`) ran out before the call could be sent';
+                break;
+            }
+            this.sent++;
+            let response;
+            try {
+                response = await this.options.http.request({
+                    method: request.method,
+                    url: request.url,
+                    headers: {
+                        accept: 'application/json',
+                        ...(request.body !== undefined ? { 'content-type': 'application/json' } : {}),
+                        ...this.options.headers,
+                        ...request.headers,
+                    },
+                    body: request.body === undefined ? undefined : JSON.stringify(request.body),
+                    timeoutMs: Math.max(1, Math.min(this.options.requestTimeoutMs, remaining)),
+                });
+            }
+            catch (error) {
+                const retryable = error instanceof _http_js__WEBPACK_IMPORTED_MODULE_2__/* .HttpError */ .j$ &&
+                    TRANSIENT_NETWORK.has(error.kind) &&
+                    (!once || error.kind === 'refused');
+                if (!retryable) {
+                    throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ProviderApiError */ .yD(redact(`${label} API: ${request.what} failed: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(error)}` +
+                        (once && error instanceof _http_js__WEBPACK_IMPORTED_MODULE_2__/* .HttpError */ .j$ && TRANSIENT_NETWORK.has(error.kind)
+                            ? `. It was not sent again, because ${label} may have acted on it; check the ${label} dashboard.`
+                            : '')));
+                }
+                lastProblem = error.message;
+                await this.pause(backoff.next(), `${request.what}: ${error.message}`, attempt, attempts);
+                continue;
+            }
+            // A 429's own Retry-After governs its retry; the reset header only paces answers that went through.
+            if (response.status !== 429)
+                this.notBefore = this.pacingFrom(response.headers, clock.now());
+            if (response.status === 429) {
+                const wait = this.rateLimitWaitMs(response.headers, clock.now()) ?? backoff.next();
+                if (wait > budget.remainingMs()) {
+                    throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ProviderApiError */ .yD(`${label} API: ${request.what} was rate limited (429) for ${(0,_duration_js__WEBPACK_IMPORTED_MODULE_0__/* .formatDuration */ .a3)(wait)}, longer than the ` +
+                        `${(0,_duration_js__WEBPACK_IMPORTED_MODULE_0__/* .formatDuration */ .a3)(budget.remainingMs())} left; another job may be using the same API key. Rerun later, ` +
+                        'or give Deploy Sentinel its own key.', 429);
+                }
+                lastProblem = `rate limited (429)`;
+                await this.pause(wait, `${request.what}: rate limited by ${label}`, attempt, attempts);
+                continue;
+            }
+            if (TRANSIENT_STATUSES.has(response.status)) {
+                lastProblem = redact(`HTTP ${response.status}${describeBody(response)}`);
+                if (once)
+                    break;
+                const wait = Math.max(backoff.next(), (0,_http_js__WEBPACK_IMPORTED_MODULE_2__/* .retryAfterMs */ .Vs)(response.headers, clock.now()) ?? 0);
+                await this.pause(wait, `${request.what}: ${lastProblem}`, attempt, attempts);
+                continue;
+            }
+            return response;
+        }
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ProviderApiError */ .yD(redact(`${label} API: ${request.what} ${once ? 'failed' : 'kept failing'} (${lastProblem}); ` +
+            `gave up after ${this.sent} requests in this run` +
+            (once
+                ? `. It was not sent again, because ${label} may have acted on it; check the ${label} dashboard.`
+                : `. ${label}'s status page may show an incident; rerun the job when the API answers.`)));
+    }
+    /**
+     * Parses a 2xx JSON body. A body that is not JSON is the provider's fault, reported as such (it is not
+     * retried: a proxy answering HTML would answer it again).
+     */
+    json(response, what) {
+        if (response.status === 202 || response.status === 204 || response.body.length === 0)
+            return undefined;
+        try {
+            return response.json();
+        }
+        catch {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ProviderApiError */ .yD(`${this.options.label} API: ${what} answered HTTP ${response.status} with a body that is not JSON ` +
+                `(${response.headers['content-type'] ?? 'no content type'}); check that \`api-url\` points at the API.`, response.status);
+        }
+    }
+    async pause(ms, why, attempt, attempts) {
+        if (attempt >= attempts)
+            return;
+        const wait = Math.min(ms, this.options.budget.remainingMs());
+        this.options.log(`${this.options.label} API: ${why}; retrying in ${(0,_duration_js__WEBPACK_IMPORTED_MODULE_0__/* .formatDuration */ .a3)(wait)} (attempt ${attempt + 1}/${attempts})`);
+        if (wait > 0)
+            await this.options.sleep(wait);
+    }
+    async waitUntil(at, what) {
+        const wait = Math.min(at - this.options.clock.now(), this.options.budget.remainingMs());
+        if (wait <= 0)
+            return;
+        this.options.log(`${this.options.label} API: rate limit nearly used up; waiting ${(0,_duration_js__WEBPACK_IMPORTED_MODULE_0__/* .formatDuration */ .a3)(wait)} before ${what}`);
+        await this.options.sleep(wait);
+    }
+    /** A 429's wait: Retry-After first, then the reset header, else undefined (caller backs off). */
+    rateLimitWaitMs(headers, now) {
+        return (0,_http_js__WEBPACK_IMPORTED_MODULE_2__/* .retryAfterMs */ .Vs)(headers, now) ?? resetInMs(headers, now);
+    }
+    /** When the rate limit is all but used up, hold the next request until it resets. */
+    pacingFrom(headers, now) {
+        const remaining = Number(headers['ratelimit-remaining'] ?? headers['x-ratelimit-remaining']);
+        if (!Number.isFinite(remaining) || remaining > 1)
+            return 0;
+        const reset = resetInMs(headers, now);
+        return reset === undefined ? 0 : now + reset;
+    }
+}
+/**
+ * Reads `Ratelimit-Reset` / `X-RateLimit-Reset` as milliseconds from now. Values above a billion are
+ * epoch seconds; smaller ones are seconds until the reset. Capped at an hour, so a wrong reading cannot
+ * stall a run.
+ */
+function resetInMs(headers, now) {
+    const raw = headers['ratelimit-reset'] ?? headers['x-ratelimit-reset'];
+    if (raw === undefined || !/^\d+(\.\d+)?$/.test(raw.trim()))
+        return undefined;
+    const value = Number(raw);
+    const ms = value > 1e9 ? value * 1000 - now : value * 1000;
+    return Math.min(Math.max(0, Math.round(ms)), 3_600_000);
+}
+function describeBody(response) {
+    const text = response.text().slice(0, 200).replace(/\s+/g, ' ').trim();
+    return text ? `: ${text}` : '';
+}
+
+
+/***/ }),
+
+/***/ 3417:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   wz: () => (/* binding */ providerPacing),
+/* harmony export */   zh: () => (/* binding */ pollUntilSettled)
+/* harmony export */ });
+/* unused harmony export POLL_CEILING_MS */
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(3916);
+/* harmony import */ var _poll_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(9810);
+
+
+/** Where polling settles while nothing changes: 40 requests per 10 minutes, a third of Render's budget. */
+const POLL_CEILING_MS = 15_000;
+/**
+ * Pacing for provider polls: start at the `interval` input, grow to {@link POLL_CEILING_MS}. However
+ * short the interval, the growth keeps a 10-minute wait near 50 requests (Render: fewer than 120;
+ * Railway's polling fallback: its own ceiling).
+ */
+function providerPacing(intervalMs, ceilingMs = POLL_CEILING_MS) {
+    return { initialMs: intervalMs, maxMs: Math.max(intervalMs, ceilingMs) };
+}
+/**
+ * Polls one deploy until it leaves `pending` or the deadline passes. The delay grows from `initialMs` to
+ * `maxMs` while the status stands still and drops back at each change, because one change (build done)
+ * tends to be followed soon by the next (live): quick to notice, frugal while a build grinds.
+ */
+async function pollUntilSettled(id, options) {
+    const { deadline, pacing } = options;
+    const backoff = new _poll_js__WEBPACK_IMPORTED_MODULE_1__/* .Backoff */ .nO({
+        initialMs: pacing.initialMs,
+        maxMs: pacing.maxMs,
+        factor: 1.5,
+        jitter: 0.1,
+        random: options.random,
+    });
+    let previous;
+    // The hint may fire once per status: a service that already serves the new version while the
+    // provider still says `deploying` must not turn pacing into one request a second.
+    let hintSpent = false;
+    let last;
+    for (;;) {
+        let deploy;
+        try {
+            deploy = await options.getDeploy(id);
+        }
+        catch (error) {
+            // The deadline passed between the last sleep and the client's look at it: that is the timeout.
+            if (error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .BudgetExhaustedError */ .X0 && last)
+                return { settled: false, deploy: last, reason: 'timeout' };
+            throw error;
+        }
+        last = deploy;
+        if (deploy.status !== previous) {
+            options.onStatus(deploy, previous);
+            if (previous !== undefined)
+                backoff.reset();
+            previous = deploy.status;
+            hintSpent = false;
+        }
+        if (deploy.state !== 'pending')
+            return { settled: true, deploy };
+        const delay = backoff.next();
+        let slept;
+        if (deploy.deploying && options.liveHint && !hintSpent) {
+            const woken = await sleepUnlessHinted(delay, options.liveHint, options.hintEveryMs ?? 1000, options);
+            hintSpent = woken === 'hinted';
+            slept = woken !== 'deadline';
+        }
+        else {
+            slept = await deadline.sleep(options.sleep, delay);
+        }
+        if (!slept || deadline.expired())
+            return { settled: false, deploy, reason: 'timeout' };
+    }
+}
+/** Sleeps `delay` in slices, checking the hint after each; stops early when it turns true. */
+async function sleepUnlessHinted(delay, hint, sliceMs, options) {
+    const until = options.clock.now() + delay;
+    for (;;) {
+        const left = until - options.clock.now();
+        if (left <= 0)
+            return 'slept';
+        if (!(await options.deadline.sleep(options.sleep, Math.min(left, sliceMs))))
+            return 'deadline';
+        if (options.deadline.expired())
+            return 'deadline';
+        if (await hint())
+            return 'hinted';
+    }
+}
+
+
+/***/ }),
+
+/***/ 9355:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   RAILWAY_API_URL: () => (/* binding */ RAILWAY_API_URL),
+/* harmony export */   x: () => (/* binding */ RailwayClient)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(3916);
+/* harmony import */ var _api_client_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(2920);
+/* harmony import */ var _operations_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(9986);
+
+
+
+/** Railway's public GraphQL API; `api-url` overrides it (proxies, tests). */
+const RAILWAY_API_URL = 'https://backboard.railway.com/graphql/v2';
+/**
+ * Railway's GraphQL API as the provider calls it: the token sent the way its type needs (found out once
+ * when `auto`), every operation from RAILWAY_OPERATIONS, and GraphQL errors on a 200 mapped to our errors
+ * (a rejected token or an unknown ID is a configuration error naming the input).
+ */
+class RailwayClient {
+    options;
+    api;
+    /** The project, as soon as any answer names it (the token check, the service instance, a deployment). */
+    projectId;
+    /** The environment calls are about: `environment-id`, or the PR environment once one is used. */
+    environmentId;
+    auth;
+    constructor(options) {
+        this.options = options;
+        this.environmentId = options.environmentId;
+        // Auth headers depend on the token type, decided per call (authHeaders), not here.
+        this.api = (0,_api_client_js__WEBPACK_IMPORTED_MODULE_1__/* .providerApiClient */ .DI)('Railway', options, {});
+    }
+    /** Authorization for this token: asked once (`auto`), then reused for every call and the socket. */
+    async authHeaders() {
+        if (this.auth)
+            return this.auth;
+        const { token, tokenType } = this.options;
+        const bearer = { authorization: `Bearer ${token}` };
+        const project = { 'project-access-token': token };
+        if (tokenType === 'account')
+            this.auth = bearer;
+        else if (tokenType === 'project')
+            this.auth = project;
+        else {
+            // A project token answers `projectToken`; account and workspace tokens do not. One request decides.
+            const response = await this.post(_operations_js__WEBPACK_IMPORTED_MODULE_2__/* .RAILWAY_OPERATIONS */ .F.projectToken, {}, project, 'checking the token type', true);
+            const body = response.status === 200
+                ? this.api.json(response, 'checking the token type')
+                : undefined;
+            const projectId = body?.data?.projectToken?.projectId;
+            this.auth = projectId ? project : bearer;
+            this.projectId ??= projectId;
+            this.options.log(`Railway: api-token is ${projectId ? 'a project token' : 'an account or workspace token'}.`);
+        }
+        return this.auth;
+    }
+    post(query, variables, headers, what, idempotent) {
+        return this.api.send({
+            method: 'POST',
+            url: this.options.apiUrl,
+            body: { query, variables },
+            headers,
+            what,
+            idempotent,
+        });
+    }
+    /** One operation; GraphQL `errors` on a 200 are errors, quoted, and auth errors name `api-token`. */
+    async query(name, variables, options = {}) {
+        const what = `the ${name} ${options.mutation ? 'mutation' : 'query'}`;
+        const response = await this.post(_operations_js__WEBPACK_IMPORTED_MODULE_2__/* .RAILWAY_OPERATIONS */ .F[name], variables, await this.authHeaders(), what, !options.mutation);
+        if (response.status === 401 || response.status === 403)
+            throw this.authError(what, `HTTP ${response.status}`);
+        if (response.status < 200 || response.status >= 300) {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ProviderApiError */ .yD(`Railway API: ${what} failed with HTTP ${response.status}.`, response.status);
+        }
+        const body = this.api.json(response, what);
+        const errors = Array.isArray(body?.errors) ? body.errors : [];
+        if (errors.length > 0) {
+            const said = this.options.redact(errors.map((e) => String(e?.message ?? 'unknown error')).join('; '));
+            if (/not authori[sz]ed|project token not found|unauthenticated/i.test(said))
+                throw this.authError(what, said);
+            if (options.notFound === 'deploy' && /not found/i.test(said)) {
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ProviderConfigError */ .iI(`Railway has no deployment ${String(variables.id)} (${what} said: "${said}"). Check input \`deploy-id\`. ` +
+                    'Fix: pass a deployment ID of this service, or leave `deploy-id` empty to find the deployment by commit.');
+            }
+            if (/service.*not found|environment.*not found|serviceinstance.*not found/i.test(said)) {
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ProviderConfigError */ .iI(`Railway does not know service "${this.options.serviceId}" in environment "${this.environmentId}" ` +
+                    `(${what} said: "${said}"). Check inputs \`service-id\` and \`environment-id\`. ` +
+                    "Fix: copy both IDs from the service's Settings page in the Railway dashboard.");
+            }
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ProviderApiError */ .yD(`Railway API: ${what} returned errors: "${said}".`, response.status, said);
+        }
+        if (!body?.data)
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ProviderApiError */ .yD(`Railway API: ${what} returned no data; check \`api-url\`.`);
+        return body.data;
+    }
+    authError(what, said) {
+        return new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ProviderConfigError */ .iI(`Railway rejected the token in input \`api-token\` (${what}: "${said}"). ` +
+            'Fix: create a token under Railway Account Settings → Tokens (or a project token in the project settings) and ' +
+            'pass it from a secret; if it is a project token, it must belong to the environment in `environment-id`. ' +
+            'Set `api-token-type` if the automatic choice is wrong.');
+    }
+}
+
+
+/***/ }),
+
+/***/ 9986:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   F: () => (/* binding */ RAILWAY_OPERATIONS)
+/* harmony export */ });
+/* unused harmony export DEPLOYMENT_FIELDS */
+/** The GraphQL selection of a deployment, the same in every operation that returns one. */
+const DEPLOYMENT_FIELDS = 'id status createdAt statusUpdatedAt canRollback meta projectId';
+/**
+ * Every operation the action sends, in one place, so a test validates each one against Railway's
+ * schema (shared/specs/railway/schema.json).
+ */
+const RAILWAY_OPERATIONS = {
+    projectToken: 'query ProjectToken { projectToken { projectId environmentId } }',
+    serviceInstance: `query ServiceInstance($serviceId: String!, $environmentId: String!) {
+  serviceInstance(serviceId: $serviceId, environmentId: $environmentId) {
+    serviceName
+    domains { serviceDomains { domain } customDomains { domain } }
+    latestDeployment { projectId }
+  }
+}`,
+    deployments: `query Deployments($input: DeploymentListInput!, $first: Int, $after: String) {
+  deployments(input: $input, first: $first, after: $after) {
+    edges { node { ${DEPLOYMENT_FIELDS} } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`,
+    deployment: `query Deployment($id: String!) { deployment(id: $id) { ${DEPLOYMENT_FIELDS} } }`,
+    deploy: `mutation ServiceInstanceDeployV2($serviceId: String!, $environmentId: String!, $commitSha: String) {
+  serviceInstanceDeployV2(serviceId: $serviceId, environmentId: $environmentId, commitSha: $commitSha)
+}`,
+    // deploymentRollback returns a Boolean: a selection set would be invalid against the schema.
+    rollback: 'mutation DeploymentRollback($id: String!) { deploymentRollback(id: $id) }',
+    buildLogs: `query BuildLogs($deploymentId: String!, $limit: Int) {
+  buildLogs(deploymentId: $deploymentId, limit: $limit) { timestamp message severity }
+}`,
+    deploymentLogs: `query DeploymentLogs($deploymentId: String!, $limit: Int) {
+  deploymentLogs(deploymentId: $deploymentId, limit: $limit) { timestamp message severity }
+}`,
+    deploymentEvents: `query DeploymentEvents($id: String!, $first: Int) {
+  deploymentEvents(id: $id, first: $first) {
+    edges { node { step createdAt completedAt payload { error reason detail } } }
+  }
+}`,
+    project: 'query Service($id: String!) { service(id: $id) { projectId } }',
+    previewEnvironments: `query Environments($projectId: String!, $first: Int, $after: String) {
+  environments(projectId: $projectId, isEphemeral: true, first: $first, after: $after) {
+    edges { node { id name meta { prNumber branch } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`,
+    subscribeDeployment: `subscription Deployment($id: String!) { deployment(id: $id) { ${DEPLOYMENT_FIELDS} } }`,
+};
+
+
+/***/ }),
+
+/***/ 6661:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+
+// EXPORTS
+__webpack_require__.d(__webpack_exports__, {
+  RailwayProvider: () => (/* binding */ RailwayProvider)
+});
+
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __webpack_require__(3916);
+// EXTERNAL MODULE: ./src/providers/poll-deploy.ts
+var poll_deploy = __webpack_require__(3417);
+// EXTERNAL MODULE: ./src/providers/railway/client.ts
+var client = __webpack_require__(9355);
+// EXTERNAL MODULE: ./src/providers/api-client.ts
+var api_client = __webpack_require__(2920);
+;// CONCATENATED MODULE: ./src/providers/railway/statuses.ts
+
+
+/** Railway's 13 deployment statuses and what each means for the run. */
+const STATES = {
+    INITIALIZING: { state: 'pending' },
+    QUEUED: { state: 'pending' },
+    WAITING: { state: 'pending' },
+    BUILDING: { state: 'pending' },
+    DEPLOYING: { state: 'pending', deploying: true },
+    NEEDS_APPROVAL: { state: 'needs-approval' },
+    SUCCESS: { state: 'live' },
+    SLEEPING: { state: 'live' },
+    FAILED: { state: 'failed', failedStage: 'deploy' },
+    CRASHED: { state: 'failed', failedStage: 'runtime' },
+    SKIPPED: { state: 'skipped' },
+    // Removed before going live: canceled, unless a newer deployment took over (run/deploy-phases.ts decides).
+    REMOVING: { state: 'canceled' },
+    REMOVED: { state: 'canceled' },
+};
+/** A deployment as Railway reports it, in provider-neutral terms; an unknown status stops the run. */
+function toDeploy(raw) {
+    if (!raw || typeof raw.id !== 'string') {
+        throw new errors/* ProviderApiError */.yD('Railway API: a deployment without an id came back; check `api-url`.');
+    }
+    const status = String(raw.status ?? '');
+    const mapped = STATES[status];
+    if (!mapped) {
+        throw new errors/* ProviderApiError */.yD(`Railway reported deployment ${raw.id} with status "${status || '(none)'}", which is not one of the 13 statuses ` +
+            'this version knows; the result would be a guess, so the run stops. Update Deploy Sentinel.');
+    }
+    const commit = typeof raw.meta?.commitHash === 'string' ? raw.meta.commitHash : undefined;
+    const updated = (0,api_client/* parseTime */.pe)(raw.statusUpdatedAt ?? undefined);
+    return {
+        id: raw.id,
+        status,
+        state: mapped.state,
+        failedStage: mapped.failedStage,
+        commit,
+        createdAt: (0,api_client/* parseTime */.pe)(raw.createdAt),
+        finishedAt: mapped.state === 'pending' ? undefined : updated,
+        canRollbackTo: raw.canRollback === true && ['SUCCESS', 'SLEEPING', 'REMOVED'].includes(status),
+        sleeping: status === 'SLEEPING',
+        deploying: mapped.deploying,
+    };
+}
+
+// EXTERNAL MODULE: ./src/providers/railway/operations.ts
+var operations = __webpack_require__(9986);
+;// CONCATENATED MODULE: ./src/providers/railway/subscription.ts
+
+
+/** How long a subscription may stay silent before the action polls instead. */
+const SOCKET_SILENCE_MS = 60_000;
+/**
+ * Follows the deployment over graphql-transport-ws until it leaves `pending` or the deadline passes;
+ * says why when the socket cannot be used, so the caller can poll instead.
+ */
+function followOverSocket(id, deadline, onStatus, options) {
+    const { auth, open } = options;
+    const url = new URL(options.apiUrl.href);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    return new Promise((resolve) => {
+        let socket;
+        let previous;
+        let last;
+        let done = false;
+        const finish = (value) => {
+            if (done)
+                return;
+            done = true;
+            clearTimeout(deadlineTimer);
+            clearTimeout(silenceTimer);
+            try {
+                socket?.close(1000);
+            }
+            catch {
+                // Closing a socket that never opened is fine to ignore: it is being abandoned.
+            }
+            resolve(value);
+        };
+        const deadlineTimer = setTimeout(() => last
+            ? finish({ kind: 'result', result: { settled: false, deploy: last, reason: 'timeout' } })
+            : finish({ kind: 'fallback', reason: 'no status arrived before the deadline' }), Math.max(0, deadline.remainingMs()));
+        // Whether the subscription first repeats the current state is undocumented: a socket that stays
+        // silent falls back to polling after a minute instead of costing the whole budget.
+        // A quarter of what is left, at most a minute: a hung upgrade must leave time to poll.
+        const silenceMs = Math.min(SOCKET_SILENCE_MS, Math.max(1000, deadline.remainingMs() / 4));
+        let silenceTimer = setTimeout(() => {
+            if (!last)
+                finish({ kind: 'fallback', reason: `no status arrived within ${Math.round(silenceMs / 1000)} s` });
+        }, silenceMs);
+        try {
+            socket = open(url.href, 'graphql-transport-ws');
+        }
+        catch (error) {
+            finish({ kind: 'fallback', reason: options.redact((0,errors/* errorMessage */.gJ)(error)) });
+            return;
+        }
+        socket.addEventListener('open', () => {
+            socket.send(JSON.stringify({ type: 'connection_init', payload: auth }));
+        });
+        socket.addEventListener('message', (event) => {
+            let message;
+            try {
+                message = JSON.parse(String(event.data));
+            }
+            catch {
+                finish({ kind: 'fallback', reason: 'the server sent a message that is not JSON' });
+                return;
+            }
+            if (message.type === 'connection_ack') {
+                socket.send(JSON.stringify({
+                    id: '1',
+                    type: 'subscribe',
+                    payload: { query: operations/* RAILWAY_OPERATIONS */.F.subscribeDeployment, variables: { id } },
+                }));
+            }
+            else if (message.type === 'ping') {
+                socket.send(JSON.stringify({ type: 'pong' }));
+            }
+            else if (message.type === 'next') {
+                const payload = message.payload;
+                const error = payload?.errors?.[0]?.message;
+                if (error || !payload?.data?.deployment) {
+                    finish({
+                        kind: 'fallback',
+                        reason: options.redact(`the subscription answered: ${error ?? 'no data'}`),
+                    });
+                    return;
+                }
+                let deploy;
+                try {
+                    deploy = options.toDeploy(payload.data.deployment);
+                }
+                catch (failure) {
+                    finish({ kind: 'fallback', reason: (0,errors/* errorMessage */.gJ)(failure) });
+                    return;
+                }
+                last = deploy;
+                // A half-open socket says nothing more: after a silent minute, poll instead of waiting it out.
+                clearTimeout(silenceTimer);
+                silenceTimer = setTimeout(() => finish({ kind: 'fallback', reason: `no message for ${SOCKET_SILENCE_MS / 1000} s` }), SOCKET_SILENCE_MS);
+                if (deploy.status !== previous) {
+                    onStatus(deploy, previous);
+                    previous = deploy.status;
+                }
+                if (deploy.state !== 'pending')
+                    finish({ kind: 'result', result: { settled: true, deploy } });
+            }
+            else if (message.type === 'error' || message.type === 'complete') {
+                finish({ kind: 'fallback', reason: `the server ended the subscription (${message.type})` });
+            }
+        });
+        socket.addEventListener('error', () => finish({ kind: 'fallback', reason: 'the connection failed' }));
+        socket.addEventListener('close', (event) => finish({ kind: 'fallback', reason: `the connection closed (code ${event.code})` }));
+    });
+}
+
+;// CONCATENATED MODULE: ./src/providers/railway/provider.ts
+
+
+
+
+
+/**
+ * Polling ceiling for the fallback: Railway's Hobby plan allows 1000 requests an hour, so a 10-minute
+ * wait must stay under 40 requests (about 32 at this ceiling).
+ */
+const RAILWAY_POLL_CEILING_MS = 20_000;
+/** Deployments read per page, and pages read at most: recent history is all the action needs. */
+const PAGE_SIZE = 50;
+const MAX_PAGES = 4;
+/** Log lines asked for per stream (Railway returns one more; the extra oldest line is dropped). */
+const LOG_LIMIT = 500;
+/**
+ * The Railway provider, over Railway's public GraphQL API. Status is pushed over `graphql-transport-ws`
+ * where the socket works (one connection instead of a request per poll), with frugal polling as the
+ * fallback, because the Hobby plan allows 1000 requests an hour.
+ */
+class RailwayProvider {
+    options;
+    label = 'Railway';
+    noRollbackTarget = 'no earlier deployment can be rolled back to: none is SUCCESS, SLEEPING or REMOVED with `canRollback: true` ' +
+        '(a first deployment, or older images past the plan’s retention period)';
+    autoDeployAdvice = 'Railway deploys the next push to the branch again: turn off automatic deploys for the branch in the service settings until a fix is merged, or fix forward quickly.';
+    capabilities = { pauseAutoDeploy: false, pushStatus: true, previews: true };
+    client;
+    cachedService;
+    constructor(options) {
+        this.options = options;
+        this.client = new client/* RailwayClient */.x(options);
+    }
+    requestCount() {
+        return this.client.api.requestCount;
+    }
+    async service() {
+        if (this.cachedService)
+            return this.cachedService;
+        const data = await this.client.query('serviceInstance', { serviceId: this.options.serviceId, environmentId: this.client.environmentId });
+        const instance = data.serviceInstance;
+        const domain = instance.domains?.serviceDomains?.[0]?.domain ?? instance.domains?.customDomains?.[0]?.domain;
+        this.client.projectId ??= instance.latestDeployment?.projectId;
+        this.cachedService = {
+            id: this.options.serviceId,
+            name: instance.serviceName ?? this.options.serviceId,
+            // Railway gives a bare host name (x.up.railway.app); its CLI adds https:// too.
+            url: domain ? `https://${domain}` : undefined,
+            dashboardUrl: this.client.projectId
+                ? `https://railway.com/project/${this.client.projectId}/service/${this.options.serviceId}?environmentId=${this.client.environmentId}`
+                : undefined,
+        };
+        return this.cachedService;
+    }
+    /** Railway's PR environments are ephemeral environments whose `meta.prNumber` is the PR (not their name). */
+    async usePreview(pr) {
+        // The project comes for free with the service instance or a deployment; ask for it only as a last resort.
+        if (!this.client.projectId)
+            await this.service();
+        if (!this.client.projectId)
+            await this.listDeploys();
+        if (!this.client.projectId) {
+            const data = await this.client.query('project', {
+                id: this.options.serviceId,
+            });
+            this.client.projectId = data.service.projectId;
+        }
+        let after;
+        for (let page = 1; page <= MAX_PAGES; page++) {
+            const data = await this.client.query('previewEnvironments', {
+                projectId: this.client.projectId,
+                first: PAGE_SIZE,
+                ...(after ? { after } : {}),
+            });
+            const match = data.environments.edges.find((edge) => edge.node.meta?.prNumber === pr.number);
+            if (match) {
+                this.client.environmentId = match.node.id;
+                this.cachedService = undefined;
+                const service = await this.service();
+                // Named after the PR environment, so its check run and comment differ from production's.
+                this.cachedService = { ...service, name: `${service.name} (${match.node.name})` };
+                return this.cachedService;
+            }
+            const { hasNextPage, endCursor } = data.environments.pageInfo;
+            if (!hasNextPage || !endCursor || endCursor === after)
+                return undefined;
+            after = endCursor;
+        }
+        return undefined;
+    }
+    async getDeploy(id) {
+        const data = await this.client.query('deployment', { id }, { notFound: 'deploy' });
+        return this.deploy(data.deployment);
+    }
+    async listDeploys(options = {}) {
+        const deploys = [];
+        let after;
+        for (let page = 1; page <= MAX_PAGES; page++) {
+            const data = await this.client.query('deployments', {
+                input: { serviceId: this.options.serviceId, environmentId: this.client.environmentId },
+                first: PAGE_SIZE,
+                ...(after ? { after } : {}),
+            });
+            const nodes = data.deployments.edges.map((edge) => this.deploy(edge.node));
+            deploys.push(...nodes);
+            const { hasNextPage, endCursor } = data.deployments.pageInfo;
+            // Newer deployments come first; once a page reaches back past `createdAfter`, older pages cannot help.
+            const reachedBack = options.createdAfter !== undefined &&
+                nodes.some((d) => (d.createdAt ?? 0) <= (options.createdAfter ?? 0));
+            if (!hasNextPage || !endCursor || endCursor === after || reachedBack)
+                break;
+            after = endCursor;
+        }
+        const since = options.createdAfter;
+        return deploys
+            .filter((deploy) => since === undefined || (deploy.createdAt ?? 0) > since)
+            .sort((a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0));
+    }
+    async triggerDeploy(commit) {
+        const data = await this.client.query('deploy', { serviceId: this.options.serviceId, environmentId: this.client.environmentId, commitSha: commit }, { mutation: true });
+        return this.getDeploy(data.serviceInstanceDeployV2);
+    }
+    async waitForDeploy(id, deadline, onStatus, liveHint) {
+        if (this.options.openWebSocket) {
+            const pushed = await followOverSocket(id, deadline, onStatus, {
+                apiUrl: this.options.apiUrl,
+                auth: await this.client.authHeaders(),
+                open: this.options.openWebSocket,
+                redact: this.options.redact,
+                toDeploy: (raw) => this.deploy(raw),
+            });
+            if (pushed.kind === 'result')
+                return pushed.result;
+            this.options.log(`Railway: live status updates over WebSocket failed (${pushed.reason}); falling back to polling every ` +
+                `${Math.round(this.options.intervalMs / 1000)}-${RAILWAY_POLL_CEILING_MS / 1000} s.`);
+        }
+        return (0,poll_deploy/* pollUntilSettled */.zh)(id, {
+            getDeploy: (deployId) => this.getDeploy(deployId),
+            pacing: (0,poll_deploy/* providerPacing */.wz)(this.options.intervalMs, RAILWAY_POLL_CEILING_MS),
+            deadline,
+            clock: this.options.clock,
+            sleep: this.options.sleep,
+            random: this.options.random,
+            onStatus,
+            liveHint,
+            hintEveryMs: Math.min(this.options.intervalMs, 1000),
+        });
+    }
+    async evidence(deploy, stage) {
+        const notes = [];
+        const lines = [];
+        const streams = stage === 'build' ? ['build'] : stage === 'runtime' ? ['deploy'] : ['build', 'deploy'];
+        for (const stream of streams) {
+            try {
+                lines.push(...(await this.logs(deploy.id, stream)));
+            }
+            catch (error) {
+                notes.push(`${stream} logs could not be read: ${(0,errors/* errorMessage */.gJ)(error)}`);
+            }
+        }
+        let events = [];
+        try {
+            events = await this.events(deploy.id);
+        }
+        catch (error) {
+            notes.push(`deployment events could not be read: ${(0,errors/* errorMessage */.gJ)(error)}`);
+        }
+        return { lines, events, notes };
+    }
+    describeRollback(target) {
+        return `POST ${this.options.apiUrl.href} mutation { deploymentRollback(id: ${JSON.stringify(target.id)}) }`;
+    }
+    async rollback(target) {
+        const earlier = await this.listDeploys();
+        const before = earlier[0]?.createdAt ?? 0;
+        const known = new Set(earlier.map((deploy) => deploy.id));
+        const data = await this.client.query('rollback', { id: target.id }, { mutation: true });
+        if (data.deploymentRollback !== true) {
+            throw new errors/* ProviderApiError */.yD(`Railway declined to roll back to deployment ${target.id} (deploymentRollback returned false).`);
+        }
+        // deploymentRollback does not name the deployment it creates: look for it after the call. From here
+        // on the rollback was accepted, so a failure to find it is "unconfirmed", never "not performed".
+        try {
+            for (let attempt = 0; attempt < 10; attempt++) {
+                // The rollback's deployment: new since the call and of the target's commit (a push landing at the
+                // same moment must not be mistaken for it).
+                const created = (await this.listDeploys({ createdAfter: before })).find((deploy) => !known.has(deploy.id) && (target.commit === undefined || deploy.commit === target.commit));
+                if (created)
+                    return created;
+                if (this.options.budget.remainingMs() <= 0)
+                    break;
+                await this.options.sleep(Math.min(this.options.intervalMs * (attempt + 1), 5000));
+            }
+        }
+        catch (error) {
+            throw new errors/* RollbackUnconfirmedError */.Vx(`its new deployment could not be read: ${(0,errors/* errorMessage */.gJ)(error)}`);
+        }
+        throw new errors/* RollbackUnconfirmedError */.Vx('no new deployment of the target commit appeared in the deployment list');
+    }
+    async logs(deploymentId, stream) {
+        const operation = stream === 'build' ? 'buildLogs' : 'deploymentLogs';
+        const data = await this.client.query(operation, {
+            deploymentId,
+            limit: LOG_LIMIT,
+        });
+        const rows = data[operation] ?? [];
+        // Railway answers limit+1 rows; keep the newest `limit`, as its CLI does.
+        return rows.slice(-LOG_LIMIT).map((row) => ({
+            message: String(row.message ?? ''),
+            timestamp: row.timestamp,
+            stream: stream === 'build' ? 'build' : 'app',
+        }));
+    }
+    async events(id) {
+        const data = await this.client.query('deploymentEvents', { id, first: 50 });
+        return data.deploymentEvents.edges
+            .map((edge) => edge.node)
+            .filter((node) => node.payload?.error)
+            .map((node) => ({
+            step: node.step.toLowerCase().replace(/_/g, '-'),
+            outcome: 'failed',
+            detail: [node.payload?.error, node.payload?.reason, node.payload?.detail].filter(Boolean).join(': '),
+            at: node.createdAt,
+        }));
+    }
+    /** A deployment in neutral terms; the first one that names its project tells us the project. */
+    deploy(raw) {
+        const deploy = toDeploy(raw);
+        this.client.projectId ??= raw.projectId;
+        return deploy;
+    }
+}
+
+
+/***/ })
+
+};
