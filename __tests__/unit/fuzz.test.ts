@@ -825,7 +825,7 @@ function expectValidConfig(config: Config): void {
   expect(['on-failure', 'never', 'dry-run']).toContain(config.rollback);
   expect(['auto', 'always', 'never']).toContain(config.comment);
   if (config.versionFrom.kind === 'header') expect(config.versionFrom.name).toMatch(HEADER_TOKEN);
-  else expect(config.versionFrom.pointer.startsWith('/')).toBe(true);
+  else if (config.versionFrom.kind === 'pointer') expect(config.versionFrom.pointer.startsWith('/')).toBe(true);
   for (const [name, value] of Object.entries(config.headers)) {
     expect(name).toMatch(HEADER_TOKEN);
     expect(value).not.toMatch(/[\r\n\0]/);

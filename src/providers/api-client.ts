@@ -1,45 +1,20 @@
 import { formatDuration } from '../duration.js';
 import { BudgetExhaustedError, ProviderApiError, errorMessage } from '../errors.js';
-import { HttpError, retryAfterMs, type HttpClient, type HttpResponse } from '../http.js';
-import { Backoff, type Budget, type Clock, type Random, type Sleep } from '../poll.js';
+import { HttpError, retryAfterMs, type HttpResponse } from '../http.js';
+import { Backoff } from '../poll.js';
+import type { ClientDeps, ProviderClientOptions } from './client-options.js';
 
-export interface ApiClientOptions {
+export type { ProviderClientOptions } from './client-options.js';
+
+export interface ApiClientOptions extends ClientDeps {
   /** "Render", "Railway": for messages. */
   label: string;
-  http: HttpClient;
-  clock: Clock;
-  sleep: Sleep;
-  random?: Random;
-  log: (line: string) => void;
-  budget: Budget;
-  /** One request's limit. */
-  requestTimeoutMs: number;
   /** Headers on every call (auth). Sent only to the API's own origin: the http client refuses other hosts. */
   headers: Record<string, string>;
   /** Attempts per call for transient failures (5xx, network, 429); tests keep the default. */
   maxAttempts?: number;
   /** First retry delay; grows with jitter. Tests zero it through `sleep`, not here. */
   retryDelayMs?: number;
-  /** Scrubs secrets from messages that quote provider answers (a proxy may echo our headers). */
-  redact: (text: string) => string;
-}
-
-/** What every provider client needs besides its own IDs and token. */
-export interface ProviderClientOptions {
-  apiUrl: URL;
-  token: string;
-  serviceId: string;
-  http: HttpClient;
-  clock: Clock;
-  sleep: Sleep;
-  random?: Random;
-  log: (line: string) => void;
-  budget: Budget;
-  requestTimeoutMs: number;
-  /** The `interval` input: the first delay between status polls. */
-  intervalMs: number;
-  /** Scrubs secrets from messages that quote the provider's answers. */
-  redact: (text: string) => string;
 }
 
 /** The API client a provider uses: its name and auth headers on top of the shared options. */

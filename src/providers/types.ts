@@ -1,4 +1,4 @@
-import type { LogLine, ProviderEvent } from '../diagnose.js';
+import type { LogLine, ProviderEvent } from '../diagnose/index.js';
 import type { RunDeps } from '../deps.js';
 import type { Budget, Deadline } from '../poll.js';
 

@@ -1,4 +1,4 @@
-import { buildEvidence } from '../diagnose.js';
+import { buildEvidence } from '../diagnose/index.js';
 import type { RunDeps } from '../deps.js';
 import { errorMessage } from '../errors.js';
 import { healthTarget, probeHealth, type HealthSettings } from '../health.js';

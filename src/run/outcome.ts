@@ -1,4 +1,4 @@
-import type { Evidence } from '../diagnose.js';
+import type { Evidence } from '../diagnose/index.js';
 import type { Logger } from '../deps.js';
 import { errorMessage, VerdictError } from '../errors.js';
 import type { Clock } from '../poll.js';

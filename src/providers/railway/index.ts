@@ -1,3 +1,4 @@
+import { providerClientOptions } from '../client-options.js';
 import type { ProviderDescriptor } from '../types.js';
 
 /** Railway, over its GraphQL API with status pushed over a WebSocket. Its code loads only when used. */
@@ -21,18 +22,7 @@ export const railway: ProviderDescriptor = {
     const { RailwayProvider } = await import('./provider.js');
     const { RAILWAY_API_URL } = await import('./client.js');
     return new RailwayProvider({
-      token: settings.apiToken,
-      serviceId: settings.serviceId,
-      apiUrl: settings.apiUrl ?? new URL(RAILWAY_API_URL),
-      http: deps.http,
-      clock: deps.clock,
-      sleep: deps.sleep,
-      random: deps.random,
-      log: deps.log.info,
-      budget,
-      requestTimeoutMs: settings.requestTimeoutMs,
-      intervalMs: settings.intervalMs,
-      redact: (text) => deps.secrets.redact(text),
+      ...providerClientOptions(settings, deps, budget, RAILWAY_API_URL),
       tokenType: settings.tokenType,
       environmentId: settings.environmentId,
       openWebSocket: deps.openWebSocket,

@@ -1,5 +1,5 @@
 import type { OpenWebSocket } from '../../deps.js';
-import type { LogLine, ProviderEvent } from '../../diagnose.js';
+import type { LogLine, ProviderEvent } from '../../diagnose/index.js';
 import { ProviderApiError, RollbackUnconfirmedError, errorMessage } from '../../errors.js';
 import type { Deadline } from '../../poll.js';
 import { pollUntilSettled, providerPacing } from '../poll-deploy.js';

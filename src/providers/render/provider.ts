@@ -1,4 +1,4 @@
-import type { LogLine, ProviderEvent } from '../../diagnose.js';
+import type { LogLine, ProviderEvent } from '../../diagnose/index.js';
 import { ProviderApiError, RollbackUnconfirmedError, errorMessage } from '../../errors.js';
 import type { Deadline } from '../../poll.js';
 import type { ProviderClientOptions } from '../api-client.js';

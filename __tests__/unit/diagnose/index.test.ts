@@ -11,7 +11,7 @@ import {
   type DiagnosisId,
   type LogLine,
   type ProviderEvent,
-} from '../../src/diagnose.js';
+} from '../../../src/diagnose/index.js';
 
 const app = (message: string): LogLine => ({ message, stream: 'app' });
 const ids = (messages: string[], events: ProviderEvent[] = []) =>
