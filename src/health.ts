@@ -94,6 +94,8 @@ export type HealthOutcome =
       version?: string;
       durationMs?: number;
       retryAfterMs?: number;
+      /** The input that is likely wrong, and how to tell: added to the run's final message. */
+      hint?: string;
     };
 
 const WARMUP_ERRORS = new Set<HttpErrorKind>(['refused', 'reset', 'timeout']);
@@ -177,12 +179,18 @@ function judgeResponse(
     };
   }
   if (response.status < 200 || response.status > 299) {
+    const notFound = response.status === 404 || response.status === 405 || response.status === 410;
     return {
       ...base,
       ok: false,
       reason: 'health-status',
       waitable: false,
       message: `${where} answered ${response.status}`,
+      ...(notFound
+        ? {
+            hint: `the service has no such endpoint: check \`health-path\` (${target.url.pathname}), and that \`url\` is the service's base URL`,
+          }
+        : {}),
     };
   }
 
@@ -199,6 +207,11 @@ function judgeResponse(
         reason: 'health-body',
         waitable: false,
         message: `${where} returned content-type ${type}, expected JSON`,
+        ...(/html/i.test(type)
+          ? {
+              hint: `\`health-path\` (${target.url.pathname}) seems to point at a web page, not the health endpoint`,
+            }
+          : {}),
       };
     }
     try {
@@ -236,15 +249,32 @@ function judgeResponse(
           ? `health body at ${source.pointer}`
           : 'none';
     if (version === undefined) {
+      const fields = source.kind === 'pointer' ? bodyFields(needsJson ? body : tryJson(response)) : '';
       return {
         ...base,
         ok: false,
         reason: 'version-mismatch',
         waitable: true,
         message: `${where} reports no version (${from} is missing)`,
+        hint: `check \`version-from\`${fields}`,
       };
     }
-    if (!versionMatches(target.expectVersion, version)) {
+    const matches = versionMatches(target.expectVersion, version);
+    const related = matches ? undefined : relatedVersion(target.expectVersion, version);
+    if (related) {
+      // Not a deploy to wait for: the service reports the expected version written another way.
+      return {
+        ...base,
+        ok: false,
+        reason: 'config-error',
+        waitable: false,
+        version,
+        message:
+          `${where} reports version ${JSON.stringify(version)} (${from}) and \`expect-version\` is ${JSON.stringify(target.expectVersion)}: ` +
+          `${related}. Fix \`expect-version\` (or what the service reports) so the two are written alike`,
+      };
+    }
+    if (!matches) {
       return {
         ...base,
         ok: false,
@@ -291,6 +321,8 @@ export type WaitResult =
       version?: string;
       /** Latency of the last check that got a response. */
       durationMs?: number;
+      /** The input the last failure points at as likely wrong (`health-path`, `version-from`). */
+      hint?: string;
     };
 
 /**
@@ -349,9 +381,9 @@ export async function waitUntilHealthy(
       failures = counts ? failures + 1 : 0;
       if (failures >= failureThreshold) {
         const message =
-          failureThreshold > 1
+          (failureThreshold > 1
             ? `${outcome.message} (${failures} consecutive failed checks${everHealthy ? ' after the service had passed' : ''})`
-            : outcome.message;
+            : outcome.message) + withHint(outcome.hint);
         const reason = everHealthy && outcome.waitable ? 'unstable' : outcome.reason;
         return {
           healthy: false,
@@ -361,6 +393,7 @@ export async function waitUntilHealthy(
           everHealthy,
           version: outcome.version,
           durationMs: outcome.durationMs,
+          hint: outcome.hint,
         };
       }
       const phase = everHealthy ? 'unstable' : outcome.waitable ? phaseOf(outcome.reason) : 'failing';
@@ -380,18 +413,54 @@ export async function waitUntilHealthy(
       (everHealthy
         ? `passed some checks but never ${successThreshold} in a row within ${budget} (timeout); `
         : `not live and healthy within ${budget} (timeout); `) +
-      `last failed check: ${lastFailure?.message ?? 'no check completed'}`,
+      `last failed check: ${lastFailure?.message ?? 'no check completed'}${withHint(lastFailure?.hint)}`,
     attempts,
     everHealthy,
     version: lastFailure?.version,
     durationMs: lastFailure?.durationMs,
+    hint: lastFailure?.hint,
   };
+}
+
+/** A failure's hint as the end of a sentence: the input that is likely wrong. */
+function withHint(hint: string | undefined): string {
+  return hint ? `; ${hint}` : '';
 }
 
 function phaseOf(reason: FailureReason): string {
   if (reason === 'unreachable') return 'waiting for the service to accept connections';
   if (reason === 'version-mismatch') return 'waiting for the new version';
   return 'waiting for the service to become ready';
+}
+
+/**
+ * How a reported version that does not match still plainly relates to the expected one (the same version
+ * written another way), or undefined when they are simply different versions.
+ */
+export function relatedVersion(expected: string, reported: string): string | undefined {
+  const a = expected.trim();
+  const b = reported.trim();
+  const hex = /^[0-9a-f]+$/i;
+  if (a.toLowerCase() === b.toLowerCase()) return 'they differ only in case';
+  if (a.replace(/^v/i, '') === b.replace(/^v/i, '')) return 'they differ only by a `v` prefix';
+  if (hex.test(a) && hex.test(b) && Math.min(a.length, b.length) < 7) {
+    const [short, long] = a.length <= b.length ? [a, b] : [b, a];
+    if (long.toLowerCase().startsWith(short.toLowerCase())) {
+      return `one is a commit prefix of only ${short.length} characters, and a prefix must have at least 7 to match`;
+    }
+  }
+  const fullSha = /^[0-9a-f]{40}$/i;
+  if (fullSha.test(a) !== fullSha.test(b) && (!hex.test(a) || !hex.test(b))) {
+    return 'one is a full commit SHA and the other a name such as a tag: the service and the input name the release differently';
+  }
+  return undefined;
+}
+
+/** The top-level fields of a JSON object, for a message about a version that is not where it was sought. */
+function bodyFields(body: unknown): string {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return '';
+  const keys = Object.keys(body).slice(0, 12);
+  return keys.length > 0 ? ` (the body has: ${keys.join(', ')})` : '';
 }
 
 /** The body as JSON when it is JSON, else undefined: for reading a version nobody required. */

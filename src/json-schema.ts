@@ -1,4 +1,6 @@
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv';
+import { Ajv2019 } from 'ajv/dist/2019.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import formatsPlugin from 'ajv-formats';
 import { resolvePointer } from './json-pointer.js';
 import { errorMessage } from './errors.js';
@@ -9,15 +11,38 @@ export type { ValidateFunction };
 export const MAX_SCHEMA_DEPTH = 200;
 
 // ajv-formats is CommonJS with `exports.default`; under NodeNext the default import is module.exports.
-type FormatsPlugin = (ajv: Ajv2020) => Ajv2020;
+type FormatsPlugin = (ajv: Ajv) => Ajv;
 const addFormats: FormatsPlugin =
   (formatsPlugin as unknown as { default?: FormatsPlugin }).default ??
   (formatsPlugin as unknown as FormatsPlugin);
 
-/** An ajv instance for JSON Schema draft 2020-12 with the standard formats, collecting all errors. */
-export function createAjv(): Ajv2020 {
+/** The JSON Schema drafts a schema may name in `$schema`, each with the ajv class that implements it. */
+const DRAFTS: { name: string; ids: RegExp; create: (options: Options) => Ajv }[] = [
+  {
+    name: '2020-12',
+    ids: /^https?:\/\/json-schema\.org\/draft\/2020-12\/schema#?$/,
+    create: (o) => new Ajv2020(o),
+  },
+  {
+    name: '2019-09',
+    ids: /^https?:\/\/json-schema\.org\/draft\/2019-09\/schema#?$/,
+    create: (o) => new Ajv2019(o),
+  },
+  { name: 'draft-07', ids: /^https?:\/\/json-schema\.org\/draft-07\/schema#?$/, create: (o) => new Ajv(o) },
+];
+
+/**
+ * An ajv instance for the draft `$schema` names (2020-12 when it names none), with the standard formats,
+ * collecting all errors; undefined for a draft it does not know.
+ */
+export function createAjv($schema?: unknown): Ajv | undefined {
+  const draft =
+    $schema === undefined
+      ? DRAFTS[0]
+      : DRAFTS.find((d) => typeof $schema === 'string' && d.ids.test($schema));
+  if (!draft) return undefined;
   // strictSchema: a typo such as `requried` must be a config error, not a schema that accepts anything.
-  const ajv = new Ajv2020({
+  const ajv = draft.create({
     allErrors: true,
     strictSchema: true,
     strictTypes: false,
@@ -40,8 +65,15 @@ export function compileSchema(schema: unknown): { validate: ValidateFunction } |
   ) {
     return { error: 'a JSON Schema must be an object (or a boolean)' };
   }
+  const $schema = typeof schema === 'object' ? (schema as { $schema?: unknown }).$schema : undefined;
+  const ajv = createAjv($schema);
+  if (!ajv) {
+    return {
+      error: `$schema ${JSON.stringify($schema)} names a draft this action does not read; use draft-07, 2019-09 or 2020-12`,
+    };
+  }
   try {
-    return { validate: createAjv().compile(schema as object) };
+    return { validate: ajv.compile(schema as object) };
   } catch (error) {
     return { error: errorMessage(error) };
   }

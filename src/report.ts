@@ -29,7 +29,16 @@ export interface JsonReport {
     service?: string;
     dashboardUrl?: string;
   };
-  rollback: { performed: boolean; deployId: string | null; note: string; targetId?: string; call?: string };
+  rollback: {
+    performed: boolean;
+    deployId: string | null;
+    note: string;
+    targetId?: string;
+    call?: string;
+    /** True when the rollback turned the provider's auto-deploy off; `resumeAutoDeploy` says how to undo it. */
+    autoDeployPaused?: boolean;
+    resumeAutoDeploy?: string;
+  };
   /** Provider logs and the diagnosis, when a deploy failed. */
   evidence?: RunOutcome['evidence'];
   /** What production served after a deploy failed before going live. */
@@ -202,6 +211,9 @@ function toJsonReport(outcome: RunOutcome, configProblems: string[]): JsonReport
       note: outcome.rollback.note,
       ...(outcome.rollback.targetId ? { targetId: outcome.rollback.targetId } : {}),
       ...(outcome.rollback.call ? { call: outcome.rollback.call } : {}),
+      ...(outcome.rollback.autoDeployPaused
+        ? { autoDeployPaused: true, resumeAutoDeploy: outcome.rollback.autoDeployPaused }
+        : {}),
     },
     ...(outcome.evidence ? { evidence: outcome.evidence } : {}),
     ...(outcome.production ? { production: outcome.production } : {}),
@@ -315,6 +327,12 @@ export function renderSummary(report: JsonReport): string {
       : '',
     escapeMarkdown(report.rollback.note),
     '',
+    ...(report.rollback.autoDeployPaused
+      ? [
+          `**Auto-deploy is now off for this service: the next push will not deploy.** ${escapeMarkdown(report.rollback.resumeAutoDeploy ?? '')}`,
+          '',
+        ]
+      : []),
   );
   if (report.warnings.length > 0) {
     lines.push('### Warnings', '', ...report.warnings.map((w) => `- ${escapeMarkdown(w)}`), '');

@@ -58,6 +58,8 @@ export interface RollbackDecision {
   warnings: string[];
   /** Why the result is `superseded` or `rollback-failed`, in one sentence. */
   message?: string;
+  /** Set when the rollback turned the provider's auto-deploy off: how to turn it back on. */
+  autoDeployPaused?: string;
 }
 
 export interface RollbackInput {
@@ -290,6 +292,7 @@ async function verifyRestored(
 ): Promise<RollbackDecision> {
   const { settings, deps, provider } = input;
   const warnings: string[] = [];
+  let autoDeployPaused: string | undefined;
   // The restored deploy reports the target's commit, not ours.
   const expectVersion = settings.checksVersion && target.commit ? target.commit : undefined;
   if (settings.checksVersion && !target.commit) {
@@ -308,6 +311,8 @@ async function verifyRestored(
     try {
       await provider.pauseAutoDeploy();
       deps.log.info(`${provider.label}: auto-deploy turned off so the next push does not undo the rollback.`);
+      autoDeployPaused =
+        provider.resumeAutoDeploy ?? 'Turn it back on in the provider dashboard once a fix is merged.';
     } catch (error) {
       warnings.push(`Could not turn auto-deploy off after the rollback: ${errorMessage(error)}`);
     }
@@ -321,6 +326,7 @@ async function verifyRestored(
       result: 'rollback-failed',
       probes: verification.probes,
       warnings,
+      autoDeployPaused,
       message: `the restored deploy ${decided.deployId} failed verification: ${verification.failure.message}`,
       note: `rolled back to ${targetText} as deploy ${decided.deployId}, but the restored deploy failed verification (${verification.failure.message}). On call: the service is broken on both versions; check the ${provider.label} dashboard and the logs below.`,
     };
@@ -329,6 +335,7 @@ async function verifyRestored(
     ...decided,
     probes: verification.probes,
     warnings,
+    autoDeployPaused,
     note: `rolled back to ${targetText} as deploy ${decided.deployId}; the restored deploy passed the health check${settings.verify.checks.file ? ' and the checks' : ''}.`,
   };
 }

@@ -43,7 +43,8 @@ const CANARY_ORDER_FIX =
 export interface Verification {
   probes: ProbeResult[];
   version?: string;
-  failure?: { reason: FailureReason; message: string };
+  /** `hint`: the input the failure points at as likely wrong, when it does. */
+  failure?: { reason: FailureReason; message: string; hint?: string };
   /**
    * Why the failure does not show the deploy is broken (a canary that was never written, checks the
    * timeout left no time for): the run fails, but nothing is rolled back on it.
@@ -91,7 +92,7 @@ export async function verifyService(
       probes,
       version: waited.version,
       healthy: false,
-      failure: { reason: waited.reason, message: waited.message },
+      failure: { reason: waited.reason, message: waited.message, hint: waited.hint },
     };
   }
 

@@ -825,7 +825,8 @@ function expectValidConfig(config: Config): void {
   expect(['on-failure', 'never', 'dry-run']).toContain(config.rollback);
   expect(['auto', 'always', 'never']).toContain(config.comment);
   if (config.versionFrom.kind === 'header') expect(config.versionFrom.name).toMatch(HEADER_TOKEN);
-  else if (config.versionFrom.kind === 'pointer') expect(config.versionFrom.pointer.startsWith('/')).toBe(true);
+  else if (config.versionFrom.kind === 'pointer')
+    expect(config.versionFrom.pointer.startsWith('/')).toBe(true);
   for (const [name, value] of Object.entries(config.headers)) {
     expect(name).toMatch(HEADER_TOKEN);
     expect(value).not.toMatch(/[\r\n\0]/);
@@ -860,7 +861,9 @@ describe(`fuzz: getConfig (seed ${SEED})`, () => {
             ['comment', ['auto', 'always', 'never']],
           ];
           for (const [name, allowed] of choices) {
-            const value = (inputs as Record<string, string>)[name]?.trim() || (defaults[name] ?? '');
+            const given = (inputs as Record<string, string>)[name]?.trim() || (defaults[name] ?? '');
+            // A provider's name counts in any case (`provider: Render`).
+            const value = name === 'provider' ? given.toLowerCase() : given;
             if (!allowed.includes(value)) expect(error.problems.map((p) => p.input)).toContain(name);
           }
           for (const name of ['deploy', 'pause-auto-deploy'] as const) {

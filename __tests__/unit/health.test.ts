@@ -258,3 +258,46 @@ describe('waitUntilHealthy', () => {
     );
   });
 });
+
+describe('probeHealth points at the input that is likely wrong', () => {
+  it.each([
+    ['v1.2.3', '1.2.3', 'a `v` prefix'],
+    ['Release-7', 'release-7', 'case'],
+    ['abcdef1234567890', 'abcdef', '6 characters'],
+    ['v1.2.3', '0123456789abcdef0123456789abcdef01234567', 'commit SHA'],
+  ])(
+    'expect-version %s against a reported %s is a configuration problem (%s), not a deploy to wait for',
+    async (expected, reported, what) => {
+      const { http } = scripted([{ status: 200, body: { ...good.body, version: reported } }]);
+      const outcome = await probeHealth(http, target({ expectVersion: expected, validate: undefined }), 0);
+      expect(outcome).toMatchObject({ ok: false, reason: 'config-error', waitable: false });
+      expect(!outcome.ok && outcome.message).toContain(what);
+      expect(!outcome.ok && outcome.message).toContain('`expect-version`');
+    },
+  );
+
+  it('names version-from and the fields the body has when the version is missing', async () => {
+    const { http } = scripted([
+      { status: 200, body: { status: 'ok', commit: 'abcdef1234567', database: {} } },
+    ]);
+    const outcome = await probeHealth(http, target({ validate: undefined }), 0);
+    expect(!outcome.ok && outcome.hint).toContain('`version-from`');
+    expect(!outcome.ok && outcome.hint).toContain('the body has: status, commit, database');
+  });
+
+  it('names health-path when the health endpoint answers a web page', async () => {
+    const { http } = scripted([
+      { status: 200, body: '<html></html>', headers: { 'content-type': 'text/html' } },
+    ]);
+    const outcome = await probeHealth(http, target(), 0);
+    expect(!outcome.ok && outcome.hint).toContain('`health-path`');
+  });
+
+  it('names health-path and url when the health endpoint is not found', async () => {
+    const { http } = scripted([{ status: 404, body: { detail: 'Not Found' } }]);
+    const outcome = await probeHealth(http, target(), 0);
+    expect(outcome).toMatchObject({ ok: false, reason: 'health-status', waitable: false });
+    expect(!outcome.ok && outcome.hint).toContain('`health-path`');
+    expect(!outcome.ok && outcome.hint).toContain('`url`');
+  });
+});

@@ -285,3 +285,64 @@ describe('examples/workflows/', () => {
     });
   });
 });
+
+describe('.github/ (the repository tests itself as every serious action does)', () => {
+  const OWN = '.github/workflows';
+  const own = (file: string): { text: string; workflow: Workflow } => {
+    const text = readFileSync(`${OWN}/${file}`, 'utf8');
+    return { text, workflow: parse(text) as Workflow };
+  };
+  type StepOf = Step & { id?: string; name?: string; 'continue-on-error'?: unknown; env?: Values };
+
+  it('holds ci, check-dist and self-test, each clean under actionlint', () => {
+    expect(readdirSync(OWN).sort()).toEqual(['check-dist.yml', 'ci.yml', 'self-test.yml']);
+    for (const file of readdirSync(OWN)) {
+      expect(realProblems(lint(own(file).text, `${OWN}/${file}`))).toEqual([]);
+    }
+  });
+
+  it('ci runs npm ci and the README test command', () => {
+    const runs = Object.values(own('ci.yml').workflow.jobs).flatMap((job) =>
+      (job.steps ?? []).map((s) => s.run),
+    );
+    expect(runs).toEqual(expect.arrayContaining(['npm ci', 'npm test']));
+    expect(readFileSync('README.md', 'utf8')).toContain('npm test');
+  });
+
+  it('check-dist rebuilds dist/, fails on a difference and uploads the expected dist/', () => {
+    const steps = Object.values(own('check-dist.yml').workflow.jobs).flatMap(
+      (job) => job.steps ?? [],
+    ) as StepOf[];
+    expect(steps.map((s) => s.run)).toEqual(expect.arrayContaining(['npm ci', 'npm run build']));
+    const upload = steps.find((s) => s.uses?.startsWith('actions/upload-artifact@'));
+    expect(upload?.with).toMatchObject({ path: 'dist/' });
+  });
+
+  it('self-test uses ./ for a good release and asserts the failure of the silent-fallback release', () => {
+    const steps = Object.values(own('self-test.yml').workflow.jobs).flatMap(
+      (job) => job.steps ?? [],
+    ) as StepOf[];
+    const local = steps.filter((s) => s.uses === './');
+    expect(local).toHaveLength(2);
+    const broken = local.find((s) => s['continue-on-error'] === true);
+    expect(broken?.id).toBe('broken');
+    const assertion = steps.at(-1) as StepOf;
+    expect(JSON.stringify(assertion.env)).toContain('steps.broken.outputs.result');
+    expect(JSON.stringify(assertion.env)).toContain('steps.broken.outputs.failure-reason');
+    expect(assertion.run).toMatch(/test "\$RESULT" = failed/);
+    // A local action gets no pre step on GitHub: a canary there could never be written.
+    for (const step of local) expect(String(step.with?.checks)).not.toMatch(/examples\/demo\/checks\.yml/);
+  });
+
+  it('dependabot updates npm and github-actions, and never to TypeScript 7', () => {
+    const config = parse(readFileSync('.github/dependabot.yml', 'utf8')) as {
+      updates: {
+        'package-ecosystem': string;
+        ignore?: { 'dependency-name': string; versions: string[] }[];
+      }[];
+    };
+    expect(config.updates.map((u) => u['package-ecosystem']).sort()).toEqual(['github-actions', 'npm']);
+    const npm = config.updates.find((u) => u['package-ecosystem'] === 'npm');
+    expect(npm?.ignore).toEqual([{ 'dependency-name': 'typescript', versions: ['>= 7'] }]);
+  });
+});

@@ -575,6 +575,8 @@ class RenderProvider {
     options;
     label = 'Render';
     noRollbackTarget = 'no earlier deploy of this service was live, so there is nothing to roll back to';
+    resumeAutoDeploy = "Turn it back on once a fix is merged: in the Render dashboard, the service's Settings > Build & Deploy > " +
+        'Auto-Deploy, or send `PATCH /v1/services/<service-id>` with `{"autoDeploy": "yes"}`.';
     autoDeployAdvice = 'Render leaves auto-deploy on after a rollback: the next push to the branch deploys again. ' +
         'Set `pause-auto-deploy: true` to turn it off as part of the rollback, or fix forward quickly.';
     capabilities = { pauseAutoDeploy: true, pushStatus: false, previews: true };

@@ -68,7 +68,7 @@ export function assessResponse(
   const captured = captureValues(capture, json);
   if ('captured' in captured) for (const value of Object.values(captured.captured)) register(value);
   const failure =
-    checkStatus(expect.status, response.status) ??
+    withBodySnippet(checkStatus(expect.status, response.status), response, redact) ??
     checkHeaders(expect.headers, response.headers, redact) ??
     checkBody(expect, response.text(), redact) ??
     checkJson(expect, json, redact) ??
@@ -76,6 +76,26 @@ export function assessResponse(
     checkLatency(expect.maxMs, response.durationMs);
   if (failure) return { failure };
   return captured;
+}
+
+/** Characters of a refused request's body quoted in its failure. */
+const MAX_SNIPPET_CHARS = 200;
+
+/**
+ * A client error (400, 401, 403, 409, 422 …) says why in its body, as FastAPI's `detail` does: quote the
+ * start of it, redacted before it is cut. A 404 or 410 says enough by itself.
+ */
+function withBodySnippet(
+  failure: string | undefined,
+  response: HttpResponse,
+  redact: Redact,
+): string | undefined {
+  const status = response.status;
+  if (!failure || status < 400 || status >= 500 || status === 404 || status === 410) return failure;
+  const text = redact(response.text()).replace(/\s+/g, ' ').trim();
+  if (text === '') return failure;
+  const snippet = text.length > MAX_SNIPPET_CHARS ? `${text.slice(0, MAX_SNIPPET_CHARS - 3)}...` : text;
+  return `${failure}; the service answered: ${snippet}`;
 }
 
 function checkStatus(expected: number[] | undefined, status: number): string | undefined {

@@ -17,10 +17,12 @@ import {
   type JsonTemplate,
 } from './template.js';
 import {
+  collectionKey,
   explainUnbound,
   isRecord,
   nestedDeeperThan,
   ProblemReporter,
+  QUOTE_TEMPLATES_FIX,
   recursiveAlias,
   reportDuplicateNames,
   type CaptureOrigin,
@@ -136,6 +138,20 @@ export function parseChecksFile(
   const issues = explainSchemaErrors(validateChecksFile(data) ?? [], data, checksSchema);
   for (const issue of issues)
     reporter.schemaIssue(issue.path, issue.message, issue.value, issue.fix, issue.key);
+  // Where the schema allows any value (a JSON body), a mapping used as a key passes it: look for one.
+  const keyed = issues.length === 0 ? collectionKey(doc, text) : undefined;
+  if (keyed) {
+    const shown = keyed.node.range ? text.slice(keyed.node.range[0], keyed.node.range[1]) : '';
+    reporter.add(
+      keyed.path,
+      keyed.template
+        ? 'is a {{ }} template that YAML read as a mapping (unquoted inside { }), so the request would not carry it'
+        : 'uses a mapping as a key, which no request can carry',
+      shown,
+      keyed.template ? QUOTE_TEMPLATES_FIX : 'Use plain text keys; quote a key that holds { or [.',
+    );
+    return { problems: reporter.problems };
+  }
   if (!isRecord(data)) return { problems: reporter.sorted() };
 
   const isClean = (...prefix: JsonPath): boolean =>

@@ -243,6 +243,36 @@ export function recursiveAlias(doc: Document): Alias | undefined {
 }
 
 /**
+ * The first mapping or list used as a mapping key, with the path of the mapping that holds it. YAML reads
+ * an unquoted `{{ name }}` inside `{ }` that way: a mapping keyed by a mapping, so the request would carry
+ * a body nobody wrote. `template` says the holding mapping is written as `{{ … }}` in the file.
+ */
+export function collectionKey(
+  doc: Document,
+  text: string,
+): { path: JsonPath; node: Node; template: boolean } | undefined {
+  const stack: { node: unknown; path: JsonPath }[] = [{ node: doc.contents, path: [] }];
+  while (stack.length > 0) {
+    const { node, path } = stack.pop() as { node: unknown; path: JsonPath };
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        if (isCollection(pair.key)) {
+          const range = node.range;
+          const template =
+            range !== undefined && range !== null && text.slice(range[0], range[1]).startsWith('{{');
+          return { path, node, template };
+        }
+        const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+        stack.push({ node: pair.value, path: [...path, key] });
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, index) => stack.push({ node: item, path: [...path, index] }));
+    }
+  }
+  return undefined;
+}
+
+/**
  * The path of the first list or mapping in `value` nested more than `limit` levels deep, or undefined.
  * Iterative, so depth itself cannot overflow the stack; values shared through aliases are walked again
  * only when reached at a greater depth, and a cycle ends at the limit.

@@ -95,7 +95,7 @@ export function readHealthSchema(
       'health-schema',
       loaded.source,
       `is not a valid JSON Schema: ${compiled.error}`,
-      'fix the schema (draft 2020-12)',
+      'fix the schema (JSON Schema draft-07, 2019-09 or 2020-12)',
     );
     return undefined;
   }

@@ -116,11 +116,27 @@ export function getConfig(source: ConfigSource, secrets: SecretRegistry): Config
   });
   const apiUrl = readUrl(reader, 'api-url', secrets, { allowPlainHttpRemote: false });
   const healthPath = readHealthPath(reader);
+  if (
+    url &&
+    healthPath !== '/' &&
+    url.pathname.replace(/\/+$/, '').endsWith(healthPath.replace(/\/+$/, ''))
+  ) {
+    reader.problem(
+      'url',
+      url.href,
+      `already ends in \`health-path\` (${healthPath}), so the health check would ask for ${url.pathname.replace(/\/+$/, '')}${healthPath}`,
+      `give the service's base URL in \`url\`, e.g. ${url.origin}, and keep the health path in \`health-path\``,
+    );
+  }
   const versionFrom = readVersionFrom(reader);
-  const provider = reader.choice('provider', [
-    ...(Object.keys(PROVIDERS) as ProviderName[]),
-    'none',
-  ] as const);
+  const provider = reader.choice(
+    'provider',
+    [...(Object.keys(PROVIDERS) as ProviderName[]), 'none'] as const,
+    undefined,
+    true,
+  );
+  // An unknown provider is one problem: the rules of `provider: none` would only add follow-on ones.
+  const providerKnown = !reader.problems.some((p) => p.input === 'provider');
   // On deployment_status without a provider, the service's own version is the only evidence that the
   // URL serves the deployed commit (and not the previous one): expect the event's commit by default.
   // `version-from: none` says the service reports no version: then nothing is expected by default, and
@@ -128,6 +144,14 @@ export function getConfig(source: ConfigSource, secrets: SecretRegistry): Config
   const eventSha =
     provider === 'none' && versionFrom.kind !== 'none' ? event?.deploymentStatus?.sha : undefined;
   const expectVersion = reader.raw('expect-version') || eventSha || undefined;
+  if (/^[0-9a-f]{1,6}$/i.test(reader.raw('expect-version'))) {
+    reader.problem(
+      'expect-version',
+      reader.raw('expect-version'),
+      `is a hex string of ${reader.raw('expect-version').length} characters: a commit SHA matches by a prefix of at least 7, so no version could ever match it`,
+      'give at least 7 characters of the commit SHA, e.g. `expect-version: ${{ github.sha }}`',
+    );
+  }
   if (versionFrom.kind === 'none' && reader.raw('expect-version')) {
     reader.problem(
       'expect-version',
@@ -155,7 +179,7 @@ export function getConfig(source: ConfigSource, secrets: SecretRegistry): Config
     fork: event?.pullRequest?.fork === true,
   };
   const apiTokenType = reader.choice('api-token-type', ['auto', 'account', 'project'] as const);
-  checkProviderInputs(reader, inputs);
+  if (providerKnown) checkProviderInputs(reader, inputs);
 
   const durations = {
     timeout: reader.duration('timeout', 1000, MAX_TIMEOUT_MS),

@@ -90,13 +90,17 @@ export class InputReader {
     this.problems.push({ input, value, problem, fix });
   }
 
-  /** One of `allowed`, compared exactly; `empty` is used for an empty value (the default when absent). */
-  choice<T extends string>(name: InputName, allowed: readonly T[], empty?: T): T {
-    const value = this.raw(name) === '' && empty !== undefined ? empty : this.value(name);
+  /**
+   * One of `allowed`; `empty` is used for an empty value (the default when absent). `ignoreCase` accepts
+   * any case for names people capitalise (`provider: Render`).
+   */
+  choice<T extends string>(name: InputName, allowed: readonly T[], empty?: T, ignoreCase = false): T {
+    const given = this.raw(name) === '' && empty !== undefined ? empty : this.value(name);
+    const value = ignoreCase ? given.toLowerCase() : given;
     if ((allowed as readonly string[]).includes(value)) return value as T;
     this.problem(
       name,
-      value,
+      given,
       `must be one of ${allowed.join(', ')}`,
       `set \`${name}\` to one of: ${allowed.join(', ')}`,
     );

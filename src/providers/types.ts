@@ -103,6 +103,8 @@ export interface Provider {
   readonly noRollbackTarget: string;
   /** What to do about automatic deploys after a rollback, when `pause-auto-deploy` is not used. */
   readonly autoDeployAdvice: string;
+  /** How to turn auto-deploy back on after `pauseAutoDeploy`, once a fix is merged (when it has the capability). */
+  readonly resumeAutoDeploy?: string;
   /** Reads the service; a bad token or unknown service is a ProviderConfigError. */
   service(): Promise<ServiceInfo>;
   getDeploy(id: string): Promise<Deploy>;

@@ -46,7 +46,8 @@ export function judge(facts: JudgeFacts): Verdict {
       reason,
       message,
       version: verification.version,
-      inconclusive: verification.inconclusive ?? sameFailureBefore(facts, reason),
+      inconclusive:
+        verification.inconclusive ?? sameFailureBefore(facts, reason) ?? configurationAtFault(facts),
     };
   }
   const after = facts.afterChecks;
@@ -60,6 +61,21 @@ export function judge(facts: JudgeFacts): Verdict {
     };
   }
   return { kind: 'passed', version: verification.version };
+}
+
+/**
+ * A failure that says the configuration is wrong rather than the deploy: the service reported the
+ * expected version written another way (`config-error`), or the health check never passed and points at
+ * an input (no such endpoint, a web page, no version where `version-from` looks) while nothing showed that
+ * the deploy before it passed the same check. Rolling back would not fix either.
+ */
+function configurationAtFault(facts: JudgeFacts): string | undefined {
+  const failure = facts.verification.failure;
+  if (failure?.reason === 'config-error') return 'the inputs do not match what the service reports';
+  if (!facts.verification.healthy && failure?.hint && !facts.baseline?.ok) {
+    return `the health check never passed, and ${failure.hint}`;
+  }
+  return undefined;
 }
 
 /**

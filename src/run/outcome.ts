@@ -36,7 +36,15 @@ export interface RunOutcome {
   probes: ProbeResult[];
   phases: PhaseRecord[];
   /** What happened about rollback, in words (none needed, not available, done, ...). */
-  rollback: { performed: boolean; note: string; deployId?: string; targetId?: string; call?: string };
+  rollback: {
+    performed: boolean;
+    note: string;
+    deployId?: string;
+    targetId?: string;
+    call?: string;
+    /** The rollback turned auto-deploy off: how to turn it back on. */
+    autoDeployPaused?: string;
+  };
   deploy?: DeployRecord;
   /** Provider logs, events and the diagnosis, when the deploy failed. */
   evidence?: Evidence & { notes: string[] };
@@ -190,6 +198,7 @@ export class RunRecord implements RollbackProgress {
         deployId: decision.deployId,
         targetId: decision.targetId,
         call: decision.call,
+        autoDeployPaused: decision.autoDeployPaused,
       },
     });
   }

@@ -329,3 +329,20 @@ describe('redaction before truncation', () => {
     expect(JSON.stringify(assessment)).not.toContain('s3cr3t');
   });
 });
+
+describe('a refused request quotes why', () => {
+  it('shows the start of a 422 body, redacted before it is cut', () => {
+    const secret = 'tok_'.padEnd(150, 'x');
+    const body = { detail: [{ loc: ['body', 'password'], msg: 'field required', token: secret }] };
+    const assessed = assessResponse(
+      renderExpectation(requestWith('{ status: 200 }').expect, { env, run, captured: {} }),
+      {},
+      jsonResponse(body, { status: 422 }),
+      (text) => text.split(secret).join('***'),
+    );
+    expect(assessed).toEqual({
+      failure:
+        'status 422, expected 200; the service answered: {"detail":[{"loc":["body","password"],"msg":"field required","token":"***"}]}',
+    });
+  });
+});

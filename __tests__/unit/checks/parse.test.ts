@@ -292,6 +292,23 @@ canary:
     expect(problem.fix).toContain('Quote strings that start with {{');
   });
 
+  it('refuses a template YAML read as a mapping key inside { }, which would send a wrong body', () => {
+    // Valid YAML: `{{ env.SMOKE_PASSWORD }}` inside `{ }` is a mapping used as a key.
+    const problem = onlyProblem(
+      requestCheck('    json: { email: smoke@example.com, password: {{ env.SMOKE_PASSWORD }} }\n'),
+    );
+    expect(problem.input).toBe('checks');
+    expect(problem.problem).toMatch(/^\.github\/checks\.yml, line 4: /);
+    expect(problem.problem).toContain('checks[0].json.password');
+    expect(problem.value).toBe('{{ env.SMOKE_PASSWORD }}');
+    expect(problem.fix).toContain('Quote strings that start with {{');
+  });
+
+  it('refuses any mapping used as a key', () => {
+    const problem = onlyProblem(requestCheck('    json: { ? { a: 1 } : b }\n'));
+    expect(problem.problem).toContain('uses a mapping as a key');
+  });
+
   it('catches a misspelt field and suggests the right one', () => {
     const problem = onlyProblem(requestCheck('    expect: { stauts: 200 }\n'));
     expect(problem.problem).toBe(

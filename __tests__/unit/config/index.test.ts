@@ -567,3 +567,36 @@ describe('version-from: none (a service that reports no version)', () => {
     ]);
   });
 });
+
+describe('first-hour mistakes stop at configuration, each with one message that names the input', () => {
+  it('refuses a hex expect-version shorter than 7 characters, which no commit SHA can match', () => {
+    const error = problemsOf({ url: 'https://a.example', 'expect-version': '012345' });
+    expect(error.problems).toEqual([
+      expect.objectContaining({
+        input: 'expect-version',
+        value: '012345',
+        problem: expect.stringContaining('7'),
+      }),
+    ]);
+  });
+
+  it('accepts a provider name in any case', () => {
+    const config = getConfig(
+      source({ provider: 'Render', 'api-token': 'rnd_token', 'service-id': 'srv-1' }),
+      new SecretRegistry(() => undefined),
+    );
+    expect(config.provider).toBe('render');
+  });
+
+  it('reports an unknown provider once, without the follow-on problems of provider none', () => {
+    const error = problemsOf({ provider: 'heroku', 'api-token': 'tok-123456', 'service-id': 'srv-1' });
+    expect(error.problems.map((p) => p.input)).toEqual(['provider']);
+  });
+
+  it('refuses a url that already ends in the health path', () => {
+    const error = problemsOf({ url: 'https://app.example.com/health' });
+    expect(error.problems).toEqual([
+      expect.objectContaining({ input: 'url', problem: expect.stringContaining('/health/health') }),
+    ]);
+  });
+});

@@ -93,4 +93,27 @@ describe('judge', () => {
       inconclusive: 'the timeout ran out before the checks could run',
     });
   });
+
+  it('never rolls back on a version written another way (a configuration problem)', () => {
+    const verification: Verification = {
+      probes: [],
+      healthy: false,
+      failure: { reason: 'config-error', message: 'reports "1.2.3" and `expect-version` is "v1.2.3"' },
+    };
+    const verdict = judge(facts(verification));
+    expect(verdict.kind === 'failed' && verdict.inconclusive).toContain('the inputs do not match');
+  });
+
+  it('calls a health check that never passed and points at an input inconclusive, unless the deploy before passed it', () => {
+    const verification: Verification = {
+      probes: [],
+      healthy: false,
+      failure: { reason: 'health-status', message: 'GET /helth answered 404', hint: 'check `health-path`' },
+    };
+    const unproven = judge(facts(verification));
+    expect(unproven.kind === 'failed' && unproven.inconclusive).toContain('check `health-path`');
+    const before: HealthOutcome = { ok: true, status: 200, durationMs: 3 };
+    const broken = judge(facts(verification, { baseline: before }));
+    expect(broken.kind === 'failed' && broken.inconclusive).toBeFalsy();
+  });
 });
