@@ -13,8 +13,8 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { startHostileServer } from '../__tests__/support/hostile-server.js';
-import { startRenderEmulator, type RenderLogLine } from '../__tests__/support/render-emulator.js';
+import { startHostileServer } from '../test-kit/emulators/hostile-server.js';
+import { startRenderEmulator, type RenderLogLine } from '../test-kit/emulators/render-emulator.js';
 import type { ActionRun } from '../scripts/lib/action-runner.mjs';
 import { barChartSvg, type BarGroup } from './lib/chart.js';
 import {
@@ -919,7 +919,7 @@ export async function benchMemory(trials: number): Promise<Section> {
     '',
     `Every table above has a peak-RSS column${rssNote}. Two more scenarios push on memory:`,
     '',
-    '**A 50 MB health body** (`__tests__/support/hostile-server.ts`, `/huge`: 50 MiB of JSON-ish bytes).',
+    '**A 50 MB health body** (`test-kit/emulators/hostile-server.ts`, `/huge`: 50 MiB of JSON-ish bytes).',
     '',
     '| tool | what it concluded | peak RSS median | max | run time median |',
     '|---|---|---|---|---|',

@@ -14,9 +14,9 @@ import { createDispatcher, createHttpClient } from '../src/http.js';
 import { Deadline, systemClock } from '../src/poll.js';
 import { RailwayProvider } from '../src/providers/railway/provider.js';
 import { SecretRegistry } from '../src/secrets.js';
-import { startRailwayEmulator, type RailwayDeploymentSpec } from '../__tests__/support/railway-emulator.js';
+import { startRailwayEmulator, type RailwayDeploymentSpec } from '../test-kit/emulators/railway-emulator.js';
 import { JobRunner } from '../scripts/lib/action-runner.mjs';
-import { startEmbeddedPostgres, startExampleService } from '../scripts/lib/example-service.js';
+import { startEmbeddedPostgres, startExampleService } from '../test-kit/example-service.js';
 import { PEAK_RSS_ENV, peakRssMiB } from './lib/proc.js';
 import { measured, median, mib, percentile, type Section } from './lib/stats.js';
 

@@ -6,7 +6,7 @@
 // on the new version, healthy by the schema, the smoke checks pass and the canary survived.
 // Job 2 deploys a release whose DATABASE_URL is broken: the service silently falls back to SQLite and
 // still says "ok" (field failure F1). The action fails it and names /database/type.
-import { startEmbeddedPostgres, startExampleService } from './lib/example-service.ts';
+import { startEmbeddedPostgres, startExampleService } from '../test-kit/example-service.ts';
 import { JobRunner, summaryAsText } from './lib/action-runner.mjs';
 
 const bold = (text) => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[0m` : text);

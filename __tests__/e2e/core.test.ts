@@ -13,7 +13,7 @@ import {
   startExampleService,
   type EmbeddedPostgres,
   type ExampleService,
-} from '../../scripts/lib/example-service.js';
+} from '../../test-kit/example-service.js';
 
 const SHA = '3f9c2e1d4b5a69788796a5b4c3d2e1f0a9b8c7d6';
 const workspace = join(process.cwd(), 'examples', 'demo');

@@ -5,38 +5,39 @@
  * Render and Railway emulators; the deploys are the example service. Each case asserts the outputs, the
  * sticky PR comment or the check run, and the exact calls made to GitHub and to the provider.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { JobRunner, summaryAsText, type ActionRun } from '../../scripts/lib/action-runner.mjs';
+import { eventFiles } from '../helpers/events.js';
 import {
   startEmbeddedPostgres,
   startExampleService,
   type EmbeddedPostgres,
   type ExampleService,
-} from '../../scripts/lib/example-service.js';
+} from '../../test-kit/example-service.js';
 import {
   PERMISSIVE_PERMISSIONS,
   startGitHubEmulator,
   type GitHubEmulator,
   type GitHubEmulatorOptions,
   type GitHubRecordedRequest,
-} from '../support/github-emulator.js';
+} from '../../test-kit/emulators/github-emulator.js';
 import {
   startRailwayEmulator,
   type RailwayEmulator,
   type RailwayEmulatorOptions,
-} from '../support/railway-emulator.js';
+} from '../../test-kit/emulators/railway-emulator.js';
 import {
   startRenderEmulator,
   type RecordedRequest as RenderRequest,
   type RenderDeploySpec,
   type RenderEmulator,
   type RenderEmulatorOptions,
-} from '../support/render-emulator.js';
+} from '../../test-kit/emulators/render-emulator.js';
 
 jest.setTimeout(120_000);
 
@@ -150,94 +151,13 @@ async function github(options: Partial<GitHubEmulatorOptions> = {}): Promise<Git
 
 const at = (minutesAgo: number): string => new Date(Date.now() - minutesAgo * 60_000).toISOString();
 
-// --- Event payloads, shaped like GitHub's ------------------------------------------------------------------
+// --- Event payloads, shaped like GitHub's (__tests__/helpers/events.ts) ------------------------------------
 
-const repository = {
-  id: 123456789,
-  name: REPO,
-  full_name: `${OWNER}/${REPO}`,
-  private: true,
-  default_branch: 'main',
-  owner: { login: OWNER, type: 'Organization' },
-  html_url: `https://github.com/${OWNER}/${REPO}`,
-};
-const sender = { login: 'octocat', id: 583231, type: 'User' };
-
-function writeEvent(name: string, payload: unknown): string {
-  const path = join(eventDir, `${name}-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
-  writeFileSync(path, JSON.stringify(payload, null, 2));
-  return path;
-}
-
-function deploymentStatusEvent(fields: {
-  state: string;
-  environment: string;
-  environmentUrl: string;
-  sha: string;
-}): string {
-  return writeEvent('deployment_status', {
-    action: 'created',
-    deployment_status: {
-      id: 2_000_001,
-      state: fields.state,
-      description: fields.state === 'success' ? 'Deployed' : 'Deploy failed',
-      environment: fields.environment,
-      environment_url: fields.state === 'success' ? fields.environmentUrl : '',
-      target_url: 'https://dashboard.render.com/web/srv-example/deploys/dep-example',
-      log_url: 'https://dashboard.render.com/web/srv-example/deploys/dep-example',
-      created_at: at(0),
-      creator: { login: 'render[bot]', type: 'Bot' },
-    },
-    deployment: {
-      id: 1_000_001,
-      sha: fields.sha,
-      ref: 'feature/checkout',
-      task: 'deploy',
-      environment: fields.environment,
-      original_environment: fields.environment,
-      transient_environment: true,
-      production_environment: false,
-      payload: {},
-      description: null,
-      created_at: at(1),
-      creator: { login: 'render[bot]', type: 'Bot' },
-    },
-    repository,
-    sender: { login: 'render[bot]', type: 'Bot' },
-  });
-}
-
-function pullRequestEvent(number: number, headRef: string, headSha: string): string {
-  return writeEvent('pull_request', {
-    action: 'synchronize',
-    number,
-    pull_request: {
-      number,
-      state: 'open',
-      title: `Pull request #${number}`,
-      head: {
-        ref: headRef,
-        sha: headSha,
-        label: `${OWNER}:${headRef}`,
-        repo: { full_name: `${OWNER}/${REPO}`, fork: false },
-      },
-      base: { ref: 'main', sha: OLD_SHA, label: `${OWNER}:main`, repo: { full_name: `${OWNER}/${REPO}` } },
-      user: sender,
-    },
-    repository,
-    sender,
-  });
-}
-
-function dispatchEvent(inputs: Record<string, string>): string {
-  return writeEvent('workflow_dispatch', {
-    inputs,
-    ref: 'refs/heads/main',
-    workflow: '.github/workflows/manual-dispatch.yml',
-    repository,
-    sender,
-  });
-}
+const {
+  deploymentStatus: deploymentStatusEvent,
+  pullRequest: pullRequestEvent,
+  workflowDispatch: dispatchEvent,
+} = eventFiles(eventDir, { owner: OWNER, repo: REPO }, { baseSha: OLD_SHA });
 
 /** A job on GitHub: the runner's variables for the event, and GITHUB_API_URL set before the bundle loads. */
 function job(gh: GitHubEmulator, eventName: string, eventPath: string): JobRunner {

@@ -5,11 +5,11 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { JobRunner, type ActionRun } from '../../scripts/lib/action-runner.mjs';
-import { startExampleService, type ExampleService } from '../../scripts/lib/example-service.js';
-import { startHostileServer, type HostileServer } from '../support/hostile-server.js';
+import { startExampleService, type ExampleService } from '../../test-kit/example-service.js';
+import { startHostileServer, type HostileServer } from '../../test-kit/emulators/hostile-server.js';
 
 /** Preload that prints the process's peak RSS (KiB) on stderr at exit, so tests can bound memory. */
-const PEAK_RSS_PRELOAD = join(process.cwd(), '__tests__', 'support', 'peak-rss.mjs');
+const PEAK_RSS_PRELOAD = join(process.cwd(), 'test-kit', 'peak-rss.mjs');
 
 function peakRssMiB(run: ActionRun): number {
   const match = /peak-rss-kib=(\d+)/.exec(run.stderr);

@@ -16,7 +16,7 @@ import {
   startExampleService,
   type EmbeddedPostgres,
   type ExampleService,
-} from '../../scripts/lib/example-service.js';
+} from '../../test-kit/example-service.js';
 import {
   startRailwayEmulator,
   type DeploymentStatus,
@@ -25,7 +25,7 @@ import {
   type RailwayEmulator,
   type RailwayEmulatorOptions,
   type RecordedRequest,
-} from '../support/railway-emulator.js';
+} from '../../test-kit/emulators/railway-emulator.js';
 
 jest.setTimeout(60_000);
 
@@ -291,7 +291,8 @@ describe('dist/main with provider: railway', () => {
   ])('falls back to polling when the socket is %s, and still passes', async (how, breakSockets) => {
     const svc = await service({ version: OLD_SHA, databaseUrl: postgres.url });
     const railway = await emulator();
-    railway.script(OURS, ['BUILDING', 'DEPLOYING', 'SUCCESS'], {
+    // pre's reads (the service, and the deployments as it writes the canary) take the first steps.
+    railway.script(OURS, ['BUILDING', 'BUILDING', 'BUILDING', 'DEPLOYING', 'SUCCESS'], {
       onSuccess: () => svc.restart({ version: SHA }),
     });
     breakSockets(railway);

@@ -12,14 +12,14 @@ import {
   startExampleService,
   type EmbeddedPostgres,
   type ExampleService,
-} from '../../scripts/lib/example-service.js';
+} from '../../test-kit/example-service.js';
 import {
   startRenderEmulator,
   type RecordedRequest,
   type RenderDeploySpec,
   type RenderEmulator,
   type RenderEmulatorOptions,
-} from '../support/render-emulator.js';
+} from '../../test-kit/emulators/render-emulator.js';
 
 const TOKEN = 'rnd_e2eSecretApiKey0123456789';
 const SERVICE_ID = 'srv-e2erender0000000001';
@@ -139,9 +139,14 @@ describe('dist/main with provider: render', () => {
   it('passes the happy path: finds the deploy by commit, follows it to live, verifies it', async () => {
     const svc = await service({ version: OLD_SHA, databaseUrl: postgres.url });
     const render = await emulator(svc);
-    render.script('dep-ours00000000000000', ['build_in_progress', 'update_in_progress', 'live'], {
-      onLive: () => svc.restart({ version: SHA }),
-    });
+    // pre's deploy list (which deploy serves as it writes the canary) takes the first step.
+    render.script(
+      'dep-ours00000000000000',
+      ['build_in_progress', 'build_in_progress', 'update_in_progress', 'live'],
+      {
+        onLive: () => svc.restart({ version: SHA }),
+      },
+    );
     const runner = job();
     const pre = await runner.run('pre', inputs(render));
     expect(pre.stdout).toContain('canary written');
@@ -164,6 +169,7 @@ describe('dist/main with provider: render', () => {
     expect(run.report?.probes.every((p) => p.passed)).toBe(true);
     expect(calls(render.requests)).toEqual([
       'GET /services/srv', // pre: the service URL for the canary
+      'GET /services/srv/deploys', // pre: the deploy serving as the canary is written
       'GET /services/srv',
       'GET /services/srv/deploys',
       // The list applied the script's first step (build_in_progress); two polls saw the other two.
@@ -172,7 +178,7 @@ describe('dist/main with provider: render', () => {
       // After the checks passed: still live (not crashed, not replaced) before the verdict.
       'GET /services/srv/deploys/dep-ours00000000000000',
     ]);
-    expect(render.requests[2]?.query).toMatchObject({ limit: '100' });
+    expect(render.requests[3]?.query).toMatchObject({ limit: '100' });
     expect(render.requests.every((r) => r.status < 300)).toBe(true);
     expect(render.violations).toEqual([]);
     expect((await runner.run('post', inputs(render))).stdout).toContain('canary deleted');

@@ -5,8 +5,8 @@
  */
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
 import { Job } from '../../test-kit/runner/job.js';
-import { startExampleService, type ExampleService } from '../../scripts/lib/example-service.js';
-import { startRenderEmulator, type RenderEmulator } from '../support/render-emulator.js';
+import { startExampleService, type ExampleService } from '../../test-kit/example-service.js';
+import { startRenderEmulator, type RenderEmulator } from '../../test-kit/emulators/render-emulator.js';
 
 const SHA = '3f9c2e1d4b5a69788796a5b4c3d2e1f0a9b8c7d6';
 const services: ExampleService[] = [];

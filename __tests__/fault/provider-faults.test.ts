@@ -8,12 +8,12 @@
  * `headers` value, a captured value) in stdout, the summary, the outputs, the JSON report or the PR
  * comment and check run. The cases are recorded for the README's Reliability table.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect } from '@jest/globals';
 import { JobRunner, type ActionRun } from '../../scripts/lib/action-runner.mjs';
-import { startExampleService, type ExampleService } from '../../scripts/lib/example-service.js';
+import { startExampleService, type ExampleService } from '../../test-kit/example-service.js';
 import {
   judge,
   ReliabilityLedger,
@@ -23,14 +23,15 @@ import {
   type CaseRecord,
   type FaultProxy,
   type ProxiedRequest,
-} from '../support/fault-kit.js';
+} from '../helpers/fault-kit.js';
+import { deploymentStatusEvent, writeEvent } from '../helpers/events.js';
 import {
   PERMISSIVE_PERMISSIONS,
   startGitHubEmulator,
   type GitHubEmulator,
-} from '../support/github-emulator.js';
-import { startRailwayEmulator, type RailwayEmulator } from '../support/railway-emulator.js';
-import { startRenderEmulator, type RenderEmulator } from '../support/render-emulator.js';
+} from '../../test-kit/emulators/github-emulator.js';
+import { startRailwayEmulator, type RailwayEmulator } from '../../test-kit/emulators/railway-emulator.js';
+import { startRenderEmulator, type RenderEmulator } from '../../test-kit/emulators/render-emulator.js';
 
 // Random-looking, so that no piece of them shows up by chance (the scan looks for pieces too).
 const RENDER_TOKEN = 'rnd_Xp5gH2kT8vB1mQ7zL4cR9wN3';
@@ -95,12 +96,17 @@ beforeAll(async () => {
   ]);
   // A deployment_status event, as Render's and Railway's GitHub apps send it: the verdict lands on the PR.
   const dir = mkdtempSync(join(tmpdir(), 'deploy-sentinel-fault-event-'));
-  eventPath = join(dir, 'event.json');
-  writeFileSync(
-    eventPath,
-    JSON.stringify({
-      deployment: { sha: SHA, environment: 'production' },
-      deployment_status: { state: 'success', environment: 'production', environment_url: svc.url },
+  eventPath = writeEvent(
+    dir,
+    'deployment_status',
+    deploymentStatusEvent({
+      repository: { owner: github.owner, repo: github.repo },
+      state: 'success',
+      environment: 'production',
+      environmentUrl: svc.url,
+      sha: SHA,
+      transient: false,
+      production: true,
     }),
   );
 });

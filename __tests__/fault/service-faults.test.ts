@@ -6,7 +6,7 @@
  * captured value) shows in stdout, the summary, the outputs, the JSON report or the PR comment and check
  * run the run published. The cases are recorded for the README's Reliability table.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,13 +19,14 @@ import {
   selfSignedCertificate,
   WITH_PEAK_RSS,
   type CaseExpectation,
-} from '../support/fault-kit.js';
+} from '../helpers/fault-kit.js';
+import { pullRequestEvent, writeEvent } from '../helpers/events.js';
 import {
   PERMISSIVE_PERMISSIONS,
   startGitHubEmulator,
   type GitHubEmulator,
-} from '../support/github-emulator.js';
-import { startHostileServer, type HostileServer } from '../support/hostile-server.js';
+} from '../../test-kit/emulators/github-emulator.js';
+import { startHostileServer, type HostileServer } from '../../test-kit/emulators/hostile-server.js';
 
 // Random-looking, so that no piece of them shows up by chance (the scan looks for pieces too).
 const GITHUB_TOKEN = 'ghs_q7XbL2m9VtR4kP1zW8cN5yJ3hD6fG0aS';
@@ -66,12 +67,14 @@ beforeAll(async () => {
     startHostileServer({ tls: selfSignedCertificate(), token: CAPTURED_SECRET }),
   ]);
   const dir = mkdtempSync(join(tmpdir(), 'deploy-sentinel-fault-event-'));
-  eventPath = join(dir, 'event.json');
-  const repo = { full_name: `${github.owner}/${github.repo}` };
-  writeFileSync(
-    eventPath,
-    JSON.stringify({
-      pull_request: { number: PR, head: { ref: 'feature/notes', sha: HEAD_SHA, repo }, base: { repo } },
+  eventPath = writeEvent(
+    dir,
+    'pull_request',
+    pullRequestEvent({
+      repository: { owner: github.owner, repo: github.repo },
+      number: PR,
+      headRef: 'feature/notes',
+      headSha: HEAD_SHA,
     }),
   );
 });

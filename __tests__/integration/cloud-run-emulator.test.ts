@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GoogleAuth } from 'google-auth-library';
-import { startExampleService, type ExampleService } from '../../scripts/lib/example-service.js';
+import { startExampleService, type ExampleService } from '../../test-kit/example-service.js';
 import {
   cloudRunLogLines,
   containerFailedToStartMessage,

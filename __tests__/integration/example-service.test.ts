@@ -10,7 +10,7 @@ import {
   type ExampleServiceOptions,
   startEmbeddedPostgres,
   startExampleService,
-} from '../../scripts/lib/example-service.js';
+} from '../../test-kit/example-service.js';
 
 interface Note {
   id: string;

@@ -1,14 +1,19 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
 import * as github from '@actions/github';
 import {
   EMULATED_OPERATIONS,
   GITHUB_OPENAPI_FILE,
   PERMISSIVE_PERMISSIONS,
+  RESTRICTED_PERMISSIONS,
   type GitHubEmulator,
   type GitHubEmulatorOptions,
   loadGitHubContract,
   startGitHubEmulator,
-} from '../support/github-emulator.js';
+} from '../../test-kit/emulators/github-emulator.js';
 
 const OWNER = 'octo-org';
 const REPO = 'deploy-sentinel-example';
@@ -17,10 +22,20 @@ const WRITE_TOKEN = 'ghs_emulatorWriteAll000000000000000000';
 const READ_TOKEN = 'ghs_emulatorReadOnly000000000000000000';
 const NO_CHECKS_TOKEN = 'ghs_emulatorNoChecks000000000000000000';
 const PAT = 'github_pat_emulatorFineGrained000000000000';
+const READ_ALL_TOKEN = 'ghs_emulatorReadContents00000000000000';
 const HEAD_SHA = '3f786850e387550fdab836ed7e6dc881de23001b';
 const OTHER_SHA = '89e6c98d92887913cadf06b2adb97f26cde4849b';
 const PR = 7;
 const MARKER = '<!-- deploy-sentinel: production -->';
+
+const CHECKS_FILE = 'checks:\n  - name: home page\n    request: GET /\n';
+const BINARY = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+/** The repository's files at HEAD_SHA, served by the contents endpoint. */
+const FILES_DIR = mkdtempSync(join(tmpdir(), 'github-emulator-files-'));
+writeFileSync(join(FILES_DIR, 'checks.yml'), CHECKS_FILE);
+mkdirSync(join(FILES_DIR, 'deploy'));
+writeFileSync(join(FILES_DIR, 'deploy', 'logo.bin'), BINARY);
+afterAll(() => rmSync(FILES_DIR, { recursive: true, force: true }));
 
 const emulators: GitHubEmulator[] = [];
 
@@ -47,8 +62,10 @@ async function emulator(options: Partial<GitHubEmulatorOptions> = {}): Promise<G
         permissions: { 'pull-requests': 'write', checks: 'none', deployments: 'none' },
       },
       { token: PAT, permissions: PERMISSIVE_PERMISSIONS, login: 'octocat', kind: 'personal-access-token' },
+      { token: READ_ALL_TOKEN, permissions: RESTRICTED_PERMISSIONS },
     ],
     pullRequests: [{ number: PR, headRef: 'feature/login', headSha: HEAD_SHA, title: 'Fix login' }],
+    repositoryFiles: { dir: FILES_DIR, ref: HEAD_SHA },
     ...options,
   });
   emulators.push(started);
@@ -669,6 +686,7 @@ describe('GitHub emulator: contract violations', () => {
       ['GET', `/pulls/${PR}`],
       ['GET', '/pulls?state=all'],
       ['GET', `/commits/${HEAD_SHA}/pulls`],
+      ['GET', `/contents/checks.yml?ref=${HEAD_SHA}`],
       ['DELETE', `/issues/comments/${comment.id}`],
     ] as const;
     for (const [method, path, body] of served) {
@@ -726,6 +744,139 @@ describe('GitHub emulator: failures and hosts', () => {
     expect(outside.status).toBe(404);
     expect(gh.violations).toEqual([
       `GET ${repoPath}/pulls/${PR}: not a path of GitHub's REST API under /api/v3`,
+    ]);
+  });
+});
+
+describe('GitHub emulator: repository contents', () => {
+  const gitBlobSha = (bytes: Buffer) =>
+    createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
+
+  it('serves a file at the given commit as a content object with base64 content', async () => {
+    const gh = await emulator();
+    const { data } = await octokit(gh, READ_ALL_TOKEN).rest.repos.getContent({
+      owner: OWNER,
+      repo: REPO,
+      path: 'checks.yml',
+      ref: HEAD_SHA,
+    });
+    expect(data).toMatchObject({
+      type: 'file',
+      encoding: 'base64',
+      name: 'checks.yml',
+      path: 'checks.yml',
+      size: CHECKS_FILE.length,
+      sha: gitBlobSha(Buffer.from(CHECKS_FILE)),
+      url: `${gh.url}${repoPath}/contents/checks.yml?ref=${HEAD_SHA}`,
+      html_url: `https://github.com/${OWNER}/${REPO}/blob/${HEAD_SHA}/checks.yml`,
+    });
+    const content = (data as { content: string }).content;
+    // GitHub wraps the base64 at 60 characters; a client must not assume one line.
+    expect(content).toContain('\n');
+    expect(Buffer.from(content, 'base64').toString('utf8')).toBe(CHECKS_FILE);
+    expect(gh.requests[0]).toMatchObject({ operationId: 'repos/get-content', status: 200 });
+    expect(gh.violations).toEqual([]);
+  });
+
+  it('answers the raw media type with the bytes of the file', async () => {
+    const gh = await emulator();
+    const raw = await fetch(`${gh.url}${repoPath}/contents/checks.yml?ref=${HEAD_SHA}`, {
+      headers: { Authorization: `Bearer ${WRITE_TOKEN}`, Accept: 'application/vnd.github.raw+json' },
+    });
+    expect(raw.status).toBe(200);
+    expect(raw.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    expect(raw.headers.get('x-github-media-type')).toBe('github.v3; param=raw; format=json');
+    expect(await raw.text()).toBe(CHECKS_FILE);
+
+    const binary = await fetch(`${gh.url}${repoPath}/contents/deploy/logo.bin?ref=${HEAD_SHA}`, {
+      headers: { Authorization: `Bearer ${WRITE_TOKEN}`, Accept: 'application/vnd.github.raw+json' },
+    });
+    expect(Buffer.from(await binary.arrayBuffer())).toEqual(BINARY);
+
+    // Through Octokit, as the action would ask for it.
+    const viaOctokit = await octokit(gh).rest.repos.getContent({
+      owner: OWNER,
+      repo: REPO,
+      path: 'checks.yml',
+      ref: HEAD_SHA,
+      mediaType: { format: 'raw' },
+    });
+    expect(viaOctokit.data).toBe(CHECKS_FILE);
+    expect(gh.violations).toEqual([]);
+  });
+
+  it('lists a directory as content-directory entries', async () => {
+    const gh = await emulator();
+    const listing = await call<{ type: string; name: string; path: string; size: number; sha: string }[]>(
+      gh,
+      'GET',
+      `${repoPath}/contents/deploy?ref=${HEAD_SHA}`,
+    );
+    expect(listing.status).toBe(200);
+    expect(listing.body).toEqual([
+      expect.objectContaining({
+        type: 'file',
+        name: 'logo.bin',
+        path: 'deploy/logo.bin',
+        size: 256,
+        sha: gitBlobSha(BINARY),
+        download_url: `https://raw.githubusercontent.com/${OWNER}/${REPO}/${HEAD_SHA}/deploy/logo.bin`,
+      }),
+    ]);
+    expect(gh.violations).toEqual([]);
+  });
+
+  it('serves only the given commit: another ref, the default branch and a missing file are 404', async () => {
+    const gh = await emulator();
+    const otherRef = await call<{ message: string }>(
+      gh,
+      'GET',
+      `${repoPath}/contents/checks.yml?ref=${OTHER_SHA}`,
+    );
+    expect(otherRef).toMatchObject({
+      status: 404,
+      body: { message: `No commit found for the ref ${OTHER_SHA}` },
+    });
+    const defaultBranch = await call(gh, 'GET', `${repoPath}/contents/checks.yml`);
+    expect(defaultBranch).toMatchObject({ status: 404, body: { message: 'Not Found' } });
+    const missing = await call(gh, 'GET', `${repoPath}/contents/nope.yml?ref=${HEAD_SHA}`);
+    expect(missing).toMatchObject({ status: 404, body: { message: 'Not Found' } });
+    const escape = await call(
+      gh,
+      'GET',
+      `${repoPath}/contents/deploy/..%2F..%2Fetc%2Fpasswd?ref=${HEAD_SHA}`,
+    );
+    expect(escape.status).toBe(404);
+    await expect(
+      octokit(gh).rest.repos.getContent({ owner: OWNER, repo: REPO, path: 'checks.yml', ref: 'main' }),
+    ).rejects.toMatchObject({ status: 404 });
+
+    // Without a ref in the options, every ref (and the default branch) has the files.
+    const anyRef = await emulator({ repositoryFiles: { dir: FILES_DIR } });
+    expect((await call(anyRef, 'GET', `${repoPath}/contents/checks.yml`)).status).toBe(200);
+    expect((await call(anyRef, 'GET', `${repoPath}/contents/checks.yml?ref=main`)).status).toBe(200);
+    expect([...gh.violations, ...anyRef.violations]).toEqual([]);
+  });
+
+  it('needs contents: read, and checks the request against the description', async () => {
+    const gh = await emulator();
+    const refused = await call<{ message: string }>(
+      gh,
+      'GET',
+      `${repoPath}/contents/checks.yml?ref=${HEAD_SHA}`,
+      { token: READ_TOKEN },
+    );
+    expect(refused).toMatchObject({
+      status: 403,
+      body: { message: 'Resource not accessible by integration' },
+    });
+    expect(refused.headers.get('x-accepted-github-permissions')).toBe('contents=read');
+    expect(gh.violations).toEqual([]);
+
+    const typo = await call(gh, 'GET', `${repoPath}/contents/checks.yml?branch=main`);
+    expect(typo.status).toBe(422);
+    expect(gh.violations).toEqual([
+      `GET ${repoPath}/contents/checks.yml?branch=main: request query parameter "branch" is not declared (GitHub ignores it silently)`,
     ]);
   });
 });

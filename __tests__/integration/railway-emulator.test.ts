@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type GraphQLEnumType, parse, validate } from 'graphql';
 import { WebSocket as WsSocket } from 'ws';
-import { startExampleService, type ExampleService } from '../../scripts/lib/example-service.js';
+import { startExampleService, type ExampleService } from '../../test-kit/example-service.js';
 import {
   DEPLOYMENT_STATUSES,
   loadRailwaySchema,
@@ -13,7 +13,7 @@ import {
   type RailwayEmulator,
   type RailwayEmulatorOptions,
   startRailwayEmulator,
-} from '../support/railway-emulator.js';
+} from '../../test-kit/emulators/railway-emulator.js';
 
 const TOKEN = 'railway-emulator-test-token';
 const PROJECT_ID = 'proj-emulatortest-0001';

@@ -18,7 +18,7 @@ import {
   type RailwayDeploymentSpec,
   type RailwayEmulator,
   type RailwayEmulatorOptions,
-} from '../support/railway-emulator.js';
+} from '../../test-kit/emulators/railway-emulator.js';
 
 const TOKEN = 'rw_integrationToken0000000000';
 const SHA = '3f9c2e1d4b5a69788796a5b4c3d2e1f0a9b8c7d6';

@@ -3,14 +3,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { startExampleService, type ExampleService } from '../../scripts/lib/example-service.js';
+import { startExampleService, type ExampleService } from '../../test-kit/example-service.js';
 import {
   type RenderDeploySpec,
   type RenderEmulator,
   type RenderEmulatorOptions,
   startRenderEmulator,
-} from '../support/render-emulator.js';
-import { loadOpenApi } from '../support/openapi.js';
+} from '../../test-kit/emulators/render-emulator.js';
+import { loadOpenApi } from '../../test-kit/emulators/openapi.js';
 
 const TOKEN = 'rnd_emulatorTestToken';
 const SERVICE_ID = 'srv-emulatortest00000001';

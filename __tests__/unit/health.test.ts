@@ -5,6 +5,7 @@ import { createHttpClient } from '../../src/http.js';
 import { probeHealth, versionMatches, waitUntilHealthy, type HealthTarget } from '../../src/health.js';
 import { Deadline } from '../../src/poll.js';
 import { SecretRegistry } from '../../src/secrets.js';
+import { fakeTime } from '../helpers/time.js';
 
 const ORIGIN = 'http://svc.test';
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -36,16 +37,6 @@ function scripted(replies: Reply[]) {
     timeoutMs: 1000,
   });
   return { http, sent: () => sent };
-}
-
-function fakeTime() {
-  const clock = { t: 1_000_000, now: () => clock.t };
-  const sleeps: number[] = [];
-  const sleep = async (ms: number) => {
-    sleeps.push(ms);
-    clock.t += ms;
-  };
-  return { clock, sleep, sleeps };
 }
 
 const schema = compileSchema({

@@ -3,7 +3,7 @@
  * process's performance.now() clock), and its peak RSS.
  *
  * Peak RSS is the kernel's `ru_maxrss` of the process in every case: Node processes (dist/main, wait-on,
- * bare node) print it at exit through the `__tests__/support/peak-rss.mjs` preload; other programs (curl, a
+ * bare node) print it at exit through the `test-kit/peak-rss.mjs` preload; other programs (curl, a
  * shell loop) run under GNU time (`/usr/bin/time -f %M`), which reads the same figure from wait4().
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -12,9 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { JobRunner, type ActionRun } from '../../scripts/lib/action-runner.mjs';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const PEAK_RSS_PRELOAD = fileURLToPath(
-  new URL('../../__tests__/support/peak-rss.mjs', import.meta.url),
-);
+export const PEAK_RSS_PRELOAD = fileURLToPath(new URL('../../test-kit/peak-rss.mjs', import.meta.url));
 /** Extra environment for JobRunner.run: the peak-RSS preload. */
 export const PEAK_RSS_ENV = { NODE_OPTIONS: `--import=${PEAK_RSS_PRELOAD}` };
 export const WAIT_ON_BIN = fileURLToPath(new URL('../../node_modules/wait-on/bin/wait-on', import.meta.url));

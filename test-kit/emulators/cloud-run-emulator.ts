@@ -52,6 +52,7 @@ import { loadGoogleContract, type GoogleRpc, type ValidatedRequest } from './goo
 import {
   checkBearer,
   startHttpEmulator,
+  Tampers,
   type EmulatorRequest,
   type Fault,
   type RecordedRequest,
@@ -537,7 +538,7 @@ export async function startCloudRunEmulator(
   const revisions = new Map<string, RevisionRecord>();
   const operations = new Map<string, OperationRecord>();
   const logs: LogRecord[] = [];
-  const tampers = new Map<string, ((body: unknown) => unknown)[]>();
+  const tampers = new Tampers();
   const issuedPageTokens = new Map<string, { kind: string; cursor: string; key: string }>();
   let emptyLogPages = 0;
   let operationSeq = 0;
@@ -1357,18 +1358,13 @@ export async function startCloudRunEmulator(
     }
     const { rpc } = match;
     recorded.operation = rpc.name;
-    const validated: ValidatedRequest = contract.validateRequest(match, {
-      query: request.query,
-      rawBody: request.rawBody,
-      contentType: String(request.headers['content-type'] ?? ''),
-    });
+    const validated: ValidatedRequest = contract.validateRequest(match, request);
     violations.push(
       ...validated.violations.map((problem) => `${request.label}: ${rpc.name} request ${problem}`),
     );
 
     const send = (reply: Reply, checked = true): Reply => {
-      let body = reply.body;
-      if (reply.status < 300) for (const mutate of tampers.get(rpc.name) ?? []) body = mutate(body);
+      const body = tampers.apply(rpc.name, reply.status, reply.body);
       if (checked && reply.text === undefined) {
         violations.push(
           ...contract
@@ -1595,11 +1591,7 @@ export async function startCloudRunEmulator(
     },
 
     tamperResponses(rpc, mutate) {
-      const name = resolveRpc(rpc);
-      const list = tampers.get(name) ?? [];
-      list.push(mutate);
-      tampers.set(name, list);
-      return () => void list.splice(list.indexOf(mutate), 1);
+      return tampers.add(resolveRpc(rpc), mutate);
     },
 
     deny(permission, isDenied = true) {

@@ -34,6 +34,14 @@ import type { Enum, Field, MapField, Method, Namespace, Root, Service, Type } fr
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import {
+  contentTypeOf,
+  isJsonContentType,
+  loadOnce,
+  type ApiContract,
+  type CheckedRequest,
+  type RequestParts,
+} from './contract.js';
 
 /** One REST binding of an RPC: `GET /v2/{name=projects/*\/locations/*\/services/*}`. */
 export interface HttpBinding {
@@ -62,14 +70,9 @@ export type RpcMatch =
   | { found: 'path'; templates: string[]; methods: string[] }
   | { found: 'nothing' };
 
-export interface RequestParts {
-  query: URLSearchParams;
-  /** Empty when there was none. */
-  rawBody: string;
-  contentType: string;
-}
+export type { RequestParts } from './contract.js';
 
-export interface ValidatedRequest {
+export interface ValidatedRequest extends CheckedRequest {
   /** Every way the request breaks the contract, each starting with where (`query pageSize`, `body ...`). */
   violations: string[];
   /** The request message as proto3 JSON: path variables, query parameters and the body, merged. */
@@ -86,7 +89,15 @@ export interface CanonicalCode {
   http: number;
 }
 
-export interface GoogleContract {
+/**
+ * The contract in the shape every contract of the test kit has (contract.ts): `route` hits are `found:
+ * 'rpc'`, responses are checked for an RPC.
+ */
+export interface GoogleContract extends ApiContract<
+  Extract<RpcMatch, { found: 'rpc' }>,
+  GoogleRpc,
+  ValidatedRequest
+> {
   /** Every RPC the router knows, by full name. */
   readonly rpcs: ReadonlyMap<string, GoogleRpc>;
   /** The canonical codes of google.rpc.Code, by name. */
@@ -214,16 +225,11 @@ function packageRoot(require: NodeJS.Require, name: string): string {
   }
 }
 
-let cached: GoogleContract | undefined;
-
 /**
  * Loads the contract once per module instance (jest: once per test file). Parsing both `protos.json`
  * files and resolving them takes about 0.2 s.
  */
-export function loadGoogleContract(): GoogleContract {
-  cached ??= createContract(googleProtoSources());
-  return cached;
-}
+export const loadGoogleContract = loadOnce((): GoogleContract => createContract(googleProtoSources()));
 
 interface RouteEntry {
   rpc: GoogleRpc;
@@ -559,8 +565,9 @@ function createContract(sources: GoogleProtoSources): GoogleContract {
         unparseable = true;
         violations.push('body: not valid JSON');
       }
-      if (!/^application\/json\b/i.test(request.contentType)) {
-        violations.push(`body: Content-Type must be application/json, was "${request.contentType}"`);
+      const contentType = contentTypeOf(request.headers);
+      if (!isJsonContentType(contentType)) {
+        violations.push(`body: Content-Type must be application/json, was "${contentType}"`);
       }
       if (!unparseable) {
         if (binding.body === '*') {
@@ -702,6 +709,10 @@ function createContract(sources: GoogleProtoSources): GoogleContract {
   };
 
   return {
+    source: {
+      name: "Google's Cloud Run Admin API v2 and Cloud Logging v2 protos",
+      files: Object.values(sources),
+    },
     rpcs,
     codes,
 

@@ -49,8 +49,11 @@ export interface Reply {
   status: number;
   /** Sent as JSON (`application/json; charset=utf-8`); undefined sends no body unless `text` is given. */
   body?: unknown;
-  /** A non-JSON body, e.g. the HTML page of an edge proxy; `Content-Type` then comes from `headers`. */
-  text?: string;
+  /**
+   * A non-JSON body, e.g. the HTML page of an edge proxy or the bytes of a file; `Content-Type` then comes
+   * from `headers`.
+   */
+  text?: string | Buffer;
   headers?: Record<string, string>;
 }
 
@@ -74,7 +77,7 @@ export interface EmulatorRequest {
 export interface Fault {
   status: number;
   body?: unknown;
-  text?: string;
+  text?: string | Buffer;
   headers?: Record<string, string>;
 }
 
@@ -93,16 +96,16 @@ export interface FaultMatch {
  * against the contract (so a broken request is still a violation) and before auth and the handler (so a
  * fault answers whatever the request was), as Render's, Railway's and GitHub's emulators do.
  */
-export class FaultQueue {
-  readonly #pending: { fault: Fault; match?: FaultMatch }[] = [];
+export class FaultQueue<F extends Fault = Fault> {
+  readonly #pending: { fault: F; match?: FaultMatch }[] = [];
 
   /** Queues `count` copies of `fault` for requests that match. */
-  add(count: number, fault: Fault, match?: FaultMatch): void {
+  add(count: number, fault: F, match?: FaultMatch): void {
     for (let i = 0; i < count; i++) this.#pending.push({ fault, match });
   }
 
   /** Removes and returns the first fault that applies to this request, if any. */
-  take(request: Pick<EmulatorRequest, 'method' | 'path'>, operation?: string): Fault | undefined {
+  take(request: Pick<EmulatorRequest, 'method' | 'path'>, operation?: string): F | undefined {
     const index = this.#pending.findIndex(({ match }) => matches(match, request, operation));
     if (index < 0) return undefined;
     return this.#pending.splice(index, 1)[0]!.fault;
@@ -141,6 +144,8 @@ export interface HttpEmulatorOptions {
   secretHeaders?: readonly string[];
   /** Body fields (top level of JSON or form bodies) whose values never reach the log. */
   secretFields?: readonly string[];
+  /** What a secret is replaced by in the log; defaults to `***` (`Bearer ***`). */
+  redactedAs?: string;
   /**
    * The list to record violations in. An emulator that finds violations of its own (in its handlers, in
    * hooks) passes its list, so a test reads one list.
@@ -163,6 +168,12 @@ export interface HttpEmulator {
    * `graphql-transport-ws` endpoint to the `upgrade` event of the same server.
    */
   readonly server: Server;
+  /**
+   * Runs `task` in the one-at-a-time order of the requests: after every request (and task) before it,
+   * before any after it. For work that does not arrive as an HTTP request but must not interleave with
+   * one, such as Railway's operations over the WebSocket and the steps its subscribers trigger.
+   */
+  enqueue<T>(task: () => Promise<T>): Promise<T>;
   /** Stops listening and drops open connections. */
   close(): Promise<void>;
 }
@@ -186,6 +197,7 @@ export async function startHttpEmulator(options: HttpEmulatorOptions): Promise<H
     (options.secretHeaders ?? DEFAULT_SECRET_HEADERS).map((h) => h.toLowerCase()),
   );
   const secretFields = new Set(options.secretFields ?? []);
+  const mask = options.redactedAs ?? '***';
   const requests: RecordedRequest[] = [];
   const violations = options.violations ?? [];
   const faults = new FaultQueue();
@@ -201,7 +213,7 @@ export async function startHttpEmulator(options: HttpEmulatorOptions): Promise<H
       query: queryRecord(url.searchParams),
       status: 0,
       at: Date.now(),
-      headers: redactHeaders(request.headers, secretHeaders),
+      headers: redactHeaders(request.headers, secretHeaders, mask),
     };
     requests.push(recorded);
     const send = (reply: Reply) => {
@@ -222,6 +234,7 @@ export async function startHttpEmulator(options: HttpEmulatorOptions): Promise<H
       recorded.body = redactBody(
         parseBody(read.text, String(request.headers['content-type'] ?? '')),
         secretFields,
+        mask,
       );
     }
     let reply: Reply;
@@ -244,15 +257,18 @@ export async function startHttpEmulator(options: HttpEmulatorOptions): Promise<H
   };
 
   // One request at a time, in arrival order (see the file comment).
-  let queue = Promise.resolve();
+  let queue: Promise<unknown> = Promise.resolve();
+  const enqueue = <T>(task: () => Promise<T>): Promise<T> => {
+    const run = queue.then(task);
+    queue = run.catch(() => undefined);
+    return run;
+  };
   const server = createServer((request, response) => {
-    queue = queue.then(() =>
-      respond(request, response).catch((error: unknown) => {
-        violations.push(`${options.name} crashed on ${request.method} ${request.url}: ${String(error)}`);
-        if (!response.headersSent) response.writeHead(500);
-        response.end();
-      }),
-    );
+    enqueue(() => respond(request, response)).catch((error: unknown) => {
+      violations.push(`${options.name} crashed on ${request.method} ${request.url}: ${String(error)}`);
+      if (!response.headersSent) response.writeHead(500);
+      response.end();
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -264,6 +280,7 @@ export async function startHttpEmulator(options: HttpEmulatorOptions): Promise<H
     violations,
     faults,
     server,
+    enqueue,
     close() {
       return new Promise((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
@@ -331,29 +348,35 @@ export function queryRecord(params: URLSearchParams): Record<string, string | st
   return record;
 }
 
-/** Headers for the log: lower-case names, one string each, secrets replaced (the auth scheme survives). */
+/**
+ * Headers (or any string-valued record, such as a WebSocket's `connection_init` payload) for the log:
+ * lower-case names (the given case for a record), one string each, secrets replaced by `mask` (the auth
+ * scheme survives: `Bearer ***`). Secret names match case-insensitively.
+ */
 export function redactHeaders(
-  headers: IncomingHttpHeaders,
+  headers: IncomingHttpHeaders | Record<string, unknown>,
   secret: ReadonlySet<string> = new Set(DEFAULT_SECRET_HEADERS),
+  mask = '***',
 ): Record<string, string> {
   const result: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;
-    const text = Array.isArray(value) ? value.join(', ') : value;
-    if (!secret.has(name)) result[name] = text;
-    else if (name === 'authorization' || name === 'proxy-authorization') {
+    const text = Array.isArray(value) ? value.join(', ') : String(value);
+    const lower = name.toLowerCase();
+    if (!secret.has(lower)) result[name] = text;
+    else if (lower === 'authorization' || lower === 'proxy-authorization') {
       const scheme = /^(\S+)\s+\S/.exec(text)?.[1];
-      result[name] = scheme ? `${scheme} ***` : '***';
-    } else result[name] = '***';
+      result[name] = scheme ? `${scheme} ${mask}` : mask;
+    } else result[name] = mask;
   }
   return result;
 }
 
-function redactBody(body: unknown, secretFields: ReadonlySet<string>): unknown {
+function redactBody(body: unknown, secretFields: ReadonlySet<string>, mask: string): unknown {
   if (secretFields.size === 0 || body === null || typeof body !== 'object' || Array.isArray(body))
     return body;
   return Object.fromEntries(
-    Object.entries(body).map(([key, value]) => [key, secretFields.has(key) ? '***' : value]),
+    Object.entries(body).map(([key, value]) => [key, secretFields.has(key) ? mask : value]),
   );
 }
 
@@ -398,4 +421,71 @@ export function checkBearer<T>(
   const found = lookup(auth.credential);
   if ('rejected' in found) return { ok: false, reply: unauthorized({ rejected: found.rejected }) };
   return { ok: true, token: auth.credential, principal: found.principal };
+}
+
+/**
+ * Escape hatch for self-checks, shared by the emulators: every 2xx body of an operation passes through the
+ * registered functions before it is checked against the contract and sent, so a test can prove that an
+ * off-contract response is caught (and see what the client makes of it).
+ */
+export class Tampers {
+  readonly #byOperation = new Map<string, ((body: unknown) => unknown)[]>();
+
+  /** Registers `mutate` for `operation`; returns the function that removes it again. */
+  add(operation: string, mutate: (body: unknown) => unknown): () => void {
+    const list = this.#byOperation.get(operation) ?? [];
+    list.push(mutate);
+    this.#byOperation.set(operation, list);
+    return () => void list.splice(list.indexOf(mutate), 1);
+  }
+
+  /** The body as sent: tampered when the reply is a success, as it was otherwise. */
+  apply(operation: string, status: number, body: unknown): unknown {
+    if (status >= 300) return body;
+    let result = body;
+    for (const mutate of this.#byOperation.get(operation) ?? []) result = mutate(result);
+    return result;
+  }
+}
+
+/** What one request used of a rate-limit window, for the provider's own rate-limit headers. */
+export interface RateUse {
+  limit: number;
+  remaining: number;
+  used: number;
+  /** Epoch ms when the window resets. */
+  resetAt: number;
+  /** More requests than the limit in this window. */
+  exceeded: boolean;
+}
+
+/**
+ * Fixed rate-limit windows by bucket, as providers document them: every request counts against its
+ * bucket, the window restarts `windowMs` after its first request. Nothing is enforced here; the emulator
+ * turns the {@link RateUse} into its provider's headers (and a 429, where the provider sends one).
+ */
+export class RateWindows {
+  readonly #windows = new Map<string, { start: number; used: number }>();
+  readonly #now: () => number;
+
+  constructor(now: () => number = Date.now) {
+    this.#now = now;
+  }
+
+  hit(bucket: string, limit: number, windowMs: number): RateUse {
+    const now = this.#now();
+    let window = this.#windows.get(bucket);
+    if (!window || now - window.start >= windowMs) {
+      window = { start: now, used: 0 };
+      this.#windows.set(bucket, window);
+    }
+    window.used++;
+    return {
+      limit,
+      remaining: Math.max(0, limit - window.used),
+      used: window.used,
+      resetAt: window.start + windowMs,
+      exceeded: window.used > limit,
+    };
+  }
 }

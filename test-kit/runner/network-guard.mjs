@@ -8,6 +8,8 @@ import net from 'node:net';
 /** Where refused attempts are appended, one line each; set by the runner emulation. */
 const LOG = process.env.DEPLOY_SENTINEL_NETWORK_GUARD_LOG;
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|::1|\[::1\]|::ffff:127(?:\.\d{1,3}){3})$/i;
+/** RFC 6761: a name under `.invalid` never resolves, so a test may use one to provoke a DNS failure. */
+const NEVER_RESOLVES = /\.invalid\.?$/i;
 
 const GUARD = Symbol.for('deploy-sentinel.network-guard');
 
@@ -35,7 +37,7 @@ function guardedConnect(...args) {
     port = options;
     host = typeof args[1] === 'string' ? args[1] : 'localhost';
   }
-  if (host !== undefined && !LOOPBACK.test(String(host))) {
+  if (host !== undefined && !LOOPBACK.test(String(host)) && !NEVER_RESOLVES.test(String(host))) {
     const attempt = `${host}:${port ?? '?'}`;
     refusedConnections.push(attempt);
     if (LOG) appendFileSync(LOG, `${attempt}\n`);

@@ -10,6 +10,7 @@ import { BudgetExhaustedError, ProviderApiError } from '../../../src/errors.js';
 import { ApiClient, resetInMs } from '../../../src/providers/api-client.js';
 import type { Budget } from '../../../src/poll.js';
 import { SecretRegistry } from '../../../src/secrets.js';
+import { fakeTime } from '../../helpers/time.js';
 
 const ORIGIN = 'http://api.test';
 const TOKEN = 'rnd_unitSecretKey0123456789abcdef';
@@ -25,16 +26,6 @@ interface Seen {
   headers: Record<string, string>;
   body?: string;
   at: number;
-}
-
-function fakeTime(start = T0) {
-  const clock = { t: start, now: () => clock.t };
-  const sleeps: number[] = [];
-  const sleep = async (ms: number): Promise<void> => {
-    sleeps.push(ms);
-    clock.t += ms;
-  };
-  return { clock, sleep, sleeps };
 }
 
 function headerRecord(raw: unknown): Record<string, string> {
@@ -91,7 +82,7 @@ function setup(
   replies: Reply[],
   options: { budgetMs?: number; budget?: Budget; retryDelayMs?: number } = {},
 ) {
-  const time = fakeTime();
+  const time = fakeTime(T0);
   const { http, seen } = scripted(replies, time.clock);
   const logs: string[] = [];
   const client = new ApiClient({
@@ -317,7 +308,7 @@ describe('ApiClient: transient failures', () => {
   });
 
   it('follows a budget that moves (the rollback gets its own deadline)', async () => {
-    const time = fakeTime();
+    const time = fakeTime(T0);
     let budgetMs = 0;
     const budget: Budget = { remainingMs: () => budgetMs };
     const { http, seen } = scripted([ok], time.clock);

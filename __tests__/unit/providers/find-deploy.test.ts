@@ -11,6 +11,7 @@ import { chooseRollbackTarget, findLastKnownGood } from '../../../src/providers/
 import type { Deploy, DeployState, Provider, ServiceInfo } from '../../../src/providers/types.js';
 import { rollBack, type RollbackMode, type RollbackSettings } from '../../../src/rollback.js';
 import type { PhaseRunner } from '../../../src/results.js';
+import { fakeTime } from '../../helpers/time.js';
 
 const T0 = Date.parse('2026-05-01T12:00:00Z');
 const MIN = 60_000;
@@ -124,16 +125,6 @@ class FakeProvider implements Provider {
   }
 }
 
-function fakeTime() {
-  const clock = { t: T0, now: () => clock.t };
-  const sleeps: number[] = [];
-  const sleep = async (ms: number): Promise<void> => {
-    sleeps.push(ms);
-    clock.t += ms;
-  };
-  return { clock, sleep, sleeps };
-}
-
 function locate(
   entries: Entry[],
   options: {
@@ -144,7 +135,7 @@ function locate(
     intervalMs?: number;
   } = {},
 ) {
-  const time = fakeTime();
+  const time = fakeTime(T0);
   const provider = new FakeProvider(time.clock, entries);
   const logs: string[] = [];
   const deadline = Deadline.after(time.clock, options.budgetMs ?? 600_000);
@@ -393,7 +384,7 @@ describe('chooseRollbackTarget', () => {
 
 describe('rollBack guards (never act on a deploy other than the verified one)', () => {
   function guard(entries: Entry[], ours: Deploy, mode: RollbackMode = 'on-failure') {
-    const time = fakeTime();
+    const time = fakeTime(T0);
     const provider = new FakeProvider(time.clock, entries);
     const logs: string[] = [];
     const settings = { mode, timeoutMs: 5 * MIN, pauseAutoDeploy: false } as unknown as RollbackSettings;

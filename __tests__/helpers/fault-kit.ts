@@ -14,7 +14,7 @@ import { afterAll, expect, it, test } from '@jest/globals';
 import type { ActionRun } from '../../scripts/lib/action-runner.mjs';
 
 /** Preload that prints the process's peak RSS (KiB) on stderr at exit, so a case can bound memory. */
-export const PEAK_RSS_PRELOAD = join(process.cwd(), '__tests__', 'support', 'peak-rss.mjs');
+export const PEAK_RSS_PRELOAD = join(process.cwd(), 'test-kit', 'peak-rss.mjs');
 /** `JobRunner.run` options that load the preload. */
 export const WITH_PEAK_RSS = { extraEnv: { NODE_OPTIONS: `--import=${PEAK_RSS_PRELOAD}` } };
 /** What a run may take beyond its budget: process start-up, publishing, a loaded CI box. */

@@ -43,7 +43,7 @@ export interface EmbeddedPostgres {
   stop(): Promise<void>;
 }
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const START_TIMEOUT_MS = 10_000;
 /** PGlite compiles its WebAssembly on start, which is slower than the service, especially on a busy CI box. */
 const POSTGRES_START_TIMEOUT_MS = 30_000;
