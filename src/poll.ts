@@ -5,12 +5,26 @@ export interface Clock {
   now(): number;
 }
 
-/** Waits `ms` milliseconds; injected so tests never sleep for real. */
-export type Sleep = (ms: number) => Promise<void>;
+/**
+ * Waits `ms` milliseconds, or until `signal` aborts; injected so tests never sleep for real (a fake sleep
+ * may ignore the signal: its waits take no time).
+ */
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
 /** The real clock and sleep, used by the action itself. */
 export const systemClock: Clock = { now: () => Date.now() };
-export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+export const realSleep: Sleep = (ms, signal) =>
+  new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    // An abort ends the wait and clears the timer, so a stopped watcher does not hold the process open.
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, Math.max(0, ms));
+    signal?.addEventListener('abort', done, { once: true });
+  });
 
 /** Random source in [0, 1); injected so jitter is deterministic in tests. */
 export type Random = () => number;
@@ -78,12 +92,12 @@ export class Deadline {
     return this.remainingMs() <= 0;
   }
 
-  /** Sleeps `ms`, cut short at the deadline; returns false when no time was left to sleep. */
-  async sleep(sleep: Sleep, ms: number): Promise<boolean> {
+  /** Sleeps `ms`, cut short at the deadline (or by `signal`); returns false when no time was left to sleep. */
+  async sleep(sleep: Sleep, ms: number, signal?: AbortSignal): Promise<boolean> {
     const left = this.remainingMs();
-    if (left <= 0) return false;
-    await sleep(Math.min(ms, left));
-    return true;
+    if (left <= 0 || signal?.aborted) return false;
+    await sleep(Math.min(ms, left), signal);
+    return !signal?.aborted;
   }
 }
 

@@ -4,6 +4,7 @@ import { chooseRollbackTarget, newerDeploys } from './providers/history.js';
 import { RollbackUnconfirmedError, errorMessage } from './errors.js';
 import type { Deploy, Provider } from './providers/types.js';
 import type { PhaseRunner, ProbeResult } from './results.js';
+import { soak, type SoakSettings } from './soak.js';
 import { verifyService, type VerifySettings } from './verify.js';
 
 /** The `rollback` input: roll back, only say what would be sent, or only report. */
@@ -20,6 +21,8 @@ export interface RollbackSettings {
   checksVersion: boolean;
   /** The same health check and checks the new deploy had. */
   verify: VerifySettings;
+  /** The restored deploy soaks too, within the rollback's budget. */
+  soak: SoakSettings;
 }
 
 /** A rollback between its call and its verdict. */
@@ -60,6 +63,8 @@ export interface RollbackDecision {
   message?: string;
   /** Set when the rollback turned the provider's auto-deploy off: how to turn it back on. */
   autoDeployPaused?: string;
+  /** The deploy the rollback created, as last seen live (to keep watching it). */
+  restored?: Deploy;
 }
 
 export interface RollbackInput {
@@ -272,7 +277,10 @@ async function rollBackWithin(input: RollbackInput, deadline: Deadline): Promise
         ok: false,
       };
     }
-    return { value: decision({ ...performedFields, result: 'rolled-back', note: '' }), ok: true };
+    return {
+      value: decision({ ...performedFields, result: 'rolled-back', note: '', restored: followed.deploy }),
+      ok: true,
+    };
   });
   if (decided.result !== 'rolled-back' || !target) {
     input.progress.rollbackInFlight(undefined);
@@ -300,12 +308,44 @@ async function verifyRestored(
       `${provider.label} did not say which commit deploy ${target.id} runs, so the restored deploy's version was not checked; only its health and checks were.`,
     );
   }
-  const verification = await verifyService(
+  const label = 'Restored deploy: ';
+  const verified = await verifyService(
     settings.verify,
     deps,
-    { base: input.base, expectVersion, includeCanary: false, deadline, label: 'Restored deploy: ' },
+    { base: input.base, expectVersion, includeCanary: false, deadline, label },
     input.progress.phase,
   );
+  // The restored deploy soaks for the same window as the new one did, within the rollback's budget.
+  const soaked = verified.failure
+    ? undefined
+    : await soak(
+        settings.soak,
+        {
+          base: input.base,
+          version: verified.version,
+          expectVersion,
+          deploy: decided.restored,
+          provider,
+          withinMs: deadline.remainingMs(),
+          label,
+        },
+        deps,
+        input.progress.phase,
+      );
+  if (soaked?.kind === 'superseded') {
+    return {
+      ...decided,
+      result: 'superseded',
+      probes: verified.probes,
+      warnings: [],
+      message: soaked.message,
+      note: `rolled back to ${deployText(target)} as deploy ${decided.deployId}; then ${soaked.message}.`,
+    };
+  }
+  const verification =
+    soaked?.kind === 'failed'
+      ? { ...verified, failure: { reason: soaked.reason, message: soaked.message } }
+      : verified;
   // Config accepts `pause-auto-deploy` only for a provider that declares the capability.
   if (settings.pauseAutoDeploy && provider.pauseAutoDeploy) {
     try {

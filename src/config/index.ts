@@ -52,6 +52,8 @@ export interface Config {
   requestTimeoutMs: number;
   successThreshold: number;
   failureThreshold: number;
+  /** The soak window after a pass; 0 when off. */
+  soakMs: number;
   rollback: RollbackMode;
   headers: Record<string, string>;
   githubToken?: string;
@@ -190,6 +192,7 @@ export function getConfig(source: ConfigSource, secrets: SecretRegistry): Config
   if (!reader.problems.some((p) => p.input in durations)) fitDurations(durations, reader, notes);
   const successThreshold = reader.integer('success-threshold', 1, 20);
   const failureThreshold = reader.integer('failure-threshold', 1, 20);
+  const soakMs = reader.duration('soak', 0, 3_600_000);
   // Nobody rolls back a pull-request preview: `rollback` defaults to never there.
   const rollback = reader.choice(
     'rollback',
@@ -229,6 +232,7 @@ export function getConfig(source: ConfigSource, secrets: SecretRegistry): Config
     requestTimeoutMs: durations['request-timeout'],
     successThreshold,
     failureThreshold,
+    soakMs,
     rollback,
     headers: headers.headers,
     notes,

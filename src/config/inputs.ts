@@ -29,6 +29,7 @@ export const INPUT_DEFAULTS = {
   'request-timeout': '10s',
   'success-threshold': '2',
   'failure-threshold': '3',
+  soak: '30s',
   rollback: '',
   'pause-auto-deploy': 'false',
   headers: '',

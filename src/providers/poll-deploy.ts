@@ -1,6 +1,6 @@
 import { BudgetExhaustedError } from '../errors.js';
 import { Backoff, type Clock, type Deadline, type Random, type Sleep } from '../poll.js';
-import type { Deploy, LiveHint, StatusListener, WaitForDeployResult } from './types.js';
+import type { Deploy, LiveHint, LiveSignal, StatusListener, WaitForDeployResult } from './types.js';
 
 /** How often a provider may be asked about one deploy. */
 export interface PollPacing {
@@ -100,4 +100,43 @@ async function sleepUnlessHinted(
     if (options.deadline.expired()) return 'deadline';
     if (await hint()) return 'hinted';
   }
+}
+
+export interface WatchOptions {
+  getDeploy: (id: string) => Promise<Deploy>;
+  /** A further provider signal, checked on each poll: why the deploy no longer serves, or undefined. */
+  failing?: () => Promise<string | undefined>;
+  pacing: PollPacing;
+  deadline: Deadline;
+  sleep: Sleep;
+  random?: Random;
+  signal: AbortSignal;
+}
+
+/**
+ * Polls a live deploy until it stops being live (or `failing` reports a failure), the deadline passes or
+ * the signal aborts. Frugal: the delay grows from the interval to the ceiling while nothing changes.
+ */
+export async function pollWhileLive(deploy: Deploy, options: WatchOptions): Promise<LiveSignal> {
+  const { deadline, signal } = options;
+  const backoff = new Backoff({
+    initialMs: options.pacing.initialMs,
+    maxMs: options.pacing.maxMs,
+    random: options.random,
+  });
+  let last = deploy;
+  while (await deadline.sleep(options.sleep, backoff.next(), signal)) {
+    if (deadline.expired()) break;
+    try {
+      last = await options.getDeploy(deploy.id);
+      if (last.state !== 'live') return { live: false, deploy: last, why: `it is ${last.status} now` };
+      const failing = await options.failing?.();
+      if (failing) return { live: false, deploy: last, why: failing };
+    } catch (error) {
+      // The soak's budget ran out between the sleep and the call: the deploy was live at the last look.
+      if (error instanceof BudgetExhaustedError) break;
+      throw error;
+    }
+  }
+  return { live: true, deploy: last };
 }

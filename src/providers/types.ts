@@ -77,6 +77,12 @@ export type StatusListener = (deploy: Deploy, previousStatus: string | undefined
  */
 export type LiveHint = () => Promise<boolean>;
 
+/**
+ * What watching a live deploy found: still live at the end, or the moment it stopped being live (it
+ * crashed, was replaced, or the provider reported its server failing), in words.
+ */
+export type LiveSignal = { live: true; deploy: Deploy } | { live: false; deploy: Deploy; why: string };
+
 /** How waiting for a deploy ended. */
 export type WaitForDeployResult =
   { settled: true; deploy: Deploy } | { settled: false; deploy: Deploy; reason: 'timeout' };
@@ -122,6 +128,11 @@ export interface Provider {
     onStatus: StatusListener,
     liveHint?: LiveHint,
   ): Promise<WaitForDeployResult>;
+  /**
+   * Watches a live deploy until the deadline, the signal, or the provider saying it is no longer live (the
+   * soak window after a pass): Railway's status stream, Render's status and server-failure events.
+   */
+  watchLive(deploy: Deploy, deadline: Deadline, signal: AbortSignal): Promise<LiveSignal>;
   /** Logs and events that explain what happened to `deploy`, capped. Never throws: failures become notes. */
   evidence(deploy: Deploy, stage: FailedStage): Promise<RawEvidence>;
   /** The exact API call a rollback to `target` sends, for `dry-run` and for the human on call. */

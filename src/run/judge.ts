@@ -16,9 +16,10 @@ export interface JudgeFacts {
   versionFrom: VersionSource;
 }
 
-/** The verdict on a deploy that went live. */
+/** The verdict on a deploy that went live (`superseded` only when a newer deploy took over during the soak). */
 export type Verdict =
   | { kind: 'passed'; version?: string }
+  | { kind: 'superseded'; message: string }
   | {
       kind: 'failed';
       reason: FailureReason;

@@ -141,6 +141,13 @@ export class RunRecord implements RollbackProgress {
    */
   judged(verdict: Verdict, evidence?: RunOutcome['evidence']): RunOutcome {
     if (verdict.kind === 'passed') return this.outcome({ result: 'passed', version: verdict.version });
+    if (verdict.kind === 'superseded') {
+      return this.outcome({
+        result: 'superseded',
+        failureMessage: verdict.message,
+        rollback: { performed: false, note: 'not needed: a newer deploy took over' },
+      });
+    }
     const why = this.facts.provider && verdict.inconclusive;
     return this.outcome({
       result: 'failed',

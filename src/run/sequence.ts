@@ -5,6 +5,7 @@ import { Deadline, ScopedBudget } from '../poll.js';
 import { createProvider } from '../providers/registry.js';
 import type { Deploy } from '../providers/types.js';
 import { rollBack } from '../rollback.js';
+import { soak, type SoakTarget } from '../soak.js';
 import { verifyService, type Verification } from '../verify.js';
 import {
   deployRecord,
@@ -37,9 +38,8 @@ export async function runVerification(
   const deadline = Deadline.after(deps.clock, settings.timeoutMs);
   if (!settings.provider) {
     record.url = settings.url as URL; // provider none: config guarantees `url`
-    return record.judged(
-      judgeVerification(settings, await verify(settings, deps, record, record.url, deadline)),
-    );
+    const verdict = judgeVerification(settings, await verify(settings, deps, record, record.url, deadline));
+    return record.judged(await soaked(settings, deps, record, verdict, { base: record.url }));
   }
   const budget = new ScopedBudget(deadline);
   const provider = await createProvider(settings.provider, deps, budget);
@@ -65,8 +65,13 @@ export async function runVerification(
       : await budget.within(grace, () => provider.getDeploy(waited.deploy.id));
     const ours = after ?? waited.deploy;
     record.deploy = deployRecord(run, located, ours);
-    const verdict = judgeVerification(settings, verification, { after, baseline, label: provider.label });
-    if (verdict.kind === 'passed') return record.judged(verdict);
+    const judged = judgeVerification(settings, verification, { after, baseline, label: provider.label });
+    // The soak's provider reads get its window, plus the grace for one last read.
+    const soakBudget = Deadline.after(deps.clock, settings.soak.soakMs + GRACE_MS);
+    const verdict = await budget.within(soakBudget, () =>
+      soaked(settings, deps, record, judged, { base: url, deploy: ours, provider }),
+    );
+    if (verdict.kind === 'passed' || verdict.kind === 'superseded') return record.judged(verdict);
     if (verdict.inconclusive) {
       return record.judged(verdict, await gatherEvidence(provider, ours, 'runtime', deps, budget));
     }
@@ -85,6 +90,34 @@ export async function runVerification(
   } catch (error) {
     return record.failedOn(error);
   }
+}
+
+/**
+ * A pass is not the verdict yet: the deploy soaks first (`soak`). A failure in the soak is the deploy's
+ * own, like any failure after live; a version a newer deploy brought is `superseded`.
+ */
+async function soaked(
+  settings: RunSettings,
+  deps: RunDeps,
+  record: RunRecord,
+  verdict: Verdict,
+  target: Pick<SoakTarget, 'base' | 'deploy' | 'provider'>,
+): Promise<Verdict> {
+  if (verdict.kind !== 'passed') return verdict;
+  const result = await soak(
+    settings.soak,
+    { ...target, version: verdict.version, expectVersion: settings.expectVersion },
+    deps,
+    record.phase,
+  );
+  if (result.kind === 'passed') return verdict;
+  if (result.kind === 'superseded') return result;
+  return {
+    kind: 'failed',
+    reason: result.reason,
+    message: result.message,
+    version: result.version ?? verdict.version,
+  };
 }
 
 /** Waits until live and healthy and runs the checks, recording the probes and a warning for a bare 2xx. */

@@ -3,6 +3,7 @@ import type { ProviderSettings } from '../providers/types.js';
 import type { LocateSettings } from '../providers/find-deploy.js';
 import type { RollbackSettings } from '../rollback.js';
 import type { VerifySettings } from '../verify.js';
+import type { SoakSettings } from '../soak.js';
 
 /**
  * What one run needs, cut from the Config once: each part the module that uses it declares (verify,
@@ -18,6 +19,7 @@ export interface RunSettings {
   provider?: ProviderSettings;
   locate: LocateSettings;
   rollback: RollbackSettings;
+  soak: SoakSettings;
   /** Whether any evidence beyond a 2xx is asked for (a version, a schema, checks). */
   checksMoreThanStatus: boolean;
 }
@@ -44,8 +46,10 @@ export function runSettings(config: Config): RunSettings {
       requestTimeoutMs: config.requestTimeoutMs,
     },
   };
+  const soak: SoakSettings = { soakMs: config.soakMs, health: verify.health, polling: verify.polling };
   return {
     timeoutMs: config.timeoutMs,
+    soak,
     url: config.url,
     expectVersion: config.expectVersion,
     verify,
@@ -75,6 +79,7 @@ export function runSettings(config: Config): RunSettings {
       timeoutMs: config.timeoutMs,
       checksVersion: config.expectVersion !== undefined,
       verify,
+      soak,
     },
     checksMoreThanStatus: Boolean(config.expectVersion || config.healthSchema || config.checks),
   };

@@ -106,6 +106,9 @@ class FakeProvider implements Provider {
     const deploy = this.waitResult ?? dep(id, 'live', 1);
     return { settled: true as const, deploy };
   }
+  async watchLive(deploy: Deploy) {
+    return { live: true as const, deploy };
+  }
   async evidence() {
     return { lines: [], events: [], notes: [] };
   }

@@ -2,11 +2,12 @@ import type { OpenWebSocket } from '../../deps.js';
 import type { LogLine, ProviderEvent } from '../../diagnose/index.js';
 import { ProviderApiError, RollbackUnconfirmedError, errorMessage } from '../../errors.js';
 import type { Deadline } from '../../poll.js';
-import { pollUntilSettled, providerPacing } from '../poll-deploy.js';
+import { pollUntilSettled, pollWhileLive, providerPacing } from '../poll-deploy.js';
 import type {
   Deploy,
   FailedStage,
   LiveHint,
+  LiveSignal,
   Provider,
   PullRequestRef,
   RawEvidence,
@@ -195,6 +196,39 @@ export class RailwayProvider implements Provider {
       onStatus,
       liveHint,
       hintEveryMs: Math.min(this.options.intervalMs, 1000),
+    });
+  }
+
+  /**
+   * Follows Railway's status stream while the deployment is live (CRASHED after SUCCESS ends it), and
+   * polls frugally when the socket cannot be used.
+   */
+  async watchLive(deploy: Deploy, deadline: Deadline, signal: AbortSignal): Promise<LiveSignal> {
+    if (this.options.openWebSocket) {
+      const pushed = await followOverSocket(deploy.id, deadline, () => undefined, {
+        apiUrl: this.options.apiUrl,
+        auth: await this.client.authHeaders(),
+        open: this.options.openWebSocket,
+        redact: this.options.redact,
+        toDeploy: (raw) => this.deploy(raw),
+        until: (seen) => seen.state !== 'live',
+        signal,
+      });
+      if (pushed.kind === 'result') {
+        const seen = pushed.result.deploy;
+        return seen.state === 'live'
+          ? { live: true, deploy: seen }
+          : { live: false, deploy: seen, why: `it is ${seen.status} now` };
+      }
+      if (signal.aborted) return { live: true, deploy };
+    }
+    return pollWhileLive(deploy, {
+      getDeploy: (id) => this.getDeploy(id),
+      pacing: providerPacing(this.options.intervalMs, RAILWAY_POLL_CEILING_MS),
+      deadline,
+      sleep: this.options.sleep,
+      random: this.options.random,
+      signal,
     });
   }
 

@@ -18,6 +18,10 @@ export interface SocketOptions {
   open: OpenWebSocket;
   redact: (text: string) => string;
   toDeploy: (raw: RailwayDeployment) => Deploy;
+  /** When following ends: by default once the deployment leaves pending. */
+  until?: (deploy: Deploy) => boolean;
+  /** Stops following early (the result is then the last status seen, unsettled). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -41,6 +45,7 @@ export function followOverSocket(
     const finish = (value: Pushed) => {
       if (done) return;
       done = true;
+      options.signal?.removeEventListener('abort', stop);
       clearTimeout(deadlineTimer);
       clearTimeout(silenceTimer);
       try {
@@ -57,6 +62,11 @@ export function followOverSocket(
           : finish({ kind: 'fallback', reason: 'no status arrived before the deadline' }),
       Math.max(0, deadline.remainingMs()),
     );
+    const stop = (): void =>
+      last
+        ? finish({ kind: 'result', result: { settled: false, deploy: last, reason: 'timeout' } })
+        : finish({ kind: 'fallback', reason: 'stopped before a status arrived' });
+    options.signal?.addEventListener('abort', stop, { once: true });
     // Whether the subscription first repeats the current state is undocumented: a socket that stays
     // silent falls back to polling after a minute instead of costing the whole budget.
     // A quarter of what is left, at most a minute: a hung upgrade must leave time to poll.
@@ -129,7 +139,9 @@ export function followOverSocket(
           onStatus(deploy, previous);
           previous = deploy.status;
         }
-        if (deploy.state !== 'pending') finish({ kind: 'result', result: { settled: true, deploy } });
+        if ((options.until ?? ((seen: Deploy) => seen.state !== 'pending'))(deploy)) {
+          finish({ kind: 'result', result: { settled: true, deploy } });
+        }
       } else if (message.type === 'error' || message.type === 'complete') {
         finish({ kind: 'fallback', reason: `the server ended the subscription (${message.type})` });
       }

@@ -2,11 +2,12 @@ import type { LogLine, ProviderEvent } from '../../diagnose/index.js';
 import { ProviderApiError, RollbackUnconfirmedError, errorMessage } from '../../errors.js';
 import type { Deadline } from '../../poll.js';
 import type { ProviderClientOptions } from '../api-client.js';
-import { pollUntilSettled, providerPacing } from '../poll-deploy.js';
+import { pollUntilSettled, pollWhileLive, providerPacing } from '../poll-deploy.js';
 import type {
   Deploy,
   FailedStage,
   LiveHint,
+  LiveSignal,
   Provider,
   PullRequestRef,
   RawEvidence,
@@ -174,6 +175,28 @@ export class RenderProvider implements Provider {
       sleep: this.options.sleep,
       random: this.options.random,
       onStatus,
+    });
+  }
+
+  /**
+   * Render keeps a deploy `live` while its instances crash and restart: the failures show as
+   * `server_failed` events. Both are watched, one status read and one events read per poll.
+   */
+  watchLive(deploy: Deploy, deadline: Deadline, signal: AbortSignal): Promise<LiveSignal> {
+    const since = this.options.clock.now();
+    return pollWhileLive(deploy, {
+      getDeploy: (id) => this.getDeploy(id),
+      failing: async () => {
+        const failed = (await this.failureEvents(deploy, since, this.options.clock.now())).find(
+          (event) => event.step === 'server-failed',
+        );
+        return failed && `Render reported the server failing (${failed.detail ?? failed.outcome})`;
+      },
+      pacing: providerPacing(this.options.intervalMs),
+      deadline,
+      sleep: this.options.sleep,
+      random: this.options.random,
+      signal,
     });
   }
 
