@@ -1,4 +1,3 @@
-import { buildEvidence } from '../diagnose/index.js';
 import type { RunDeps } from '../deps.js';
 import { errorMessage } from '../errors.js';
 import { healthTarget, probeHealth, type HealthSettings } from '../health.js';
@@ -30,6 +29,8 @@ export async function gatherEvidence(
     raw = { lines: [], events: [], notes: [`evidence could not be read: ${errorMessage(error)}`] };
   }
   const redact = (text: string): string => scrubCredentials(deps.secrets.redact(text));
+  // The diagnosis catalog loads only for a run that has evidence to read.
+  const { buildEvidence } = await import('../diagnose/index.js');
   return {
     ...buildEvidence({ lines: raw.lines, events: raw.events, redact }),
     notes: raw.notes.map(redact),
