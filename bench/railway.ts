@@ -7,24 +7,20 @@
  * 2. Time from the deployment reaching SUCCESS to the verdict, pushed over the socket and polled,
  *    run as dist/main against the emulator and the example service.
  */
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'undici';
 import { createDispatcher, createHttpClient } from '../src/http.js';
 import { Deadline, systemClock } from '../src/poll.js';
 import { RailwayProvider } from '../src/providers/railway/provider.js';
 import { SecretRegistry } from '../src/secrets.js';
 import { startRailwayEmulator, type RailwayDeploymentSpec } from '../test-kit/emulators/railway-emulator.js';
-import { JobRunner } from '../scripts/lib/action-runner.mjs';
 import { startEmbeddedPostgres, startExampleService } from '../test-kit/example-service.js';
-import { PEAK_RSS_ENV, peakRssMiB } from './lib/proc.js';
+import { peakRssMiB, runSentinel } from './lib/proc.js';
 import { measured, median, mib, percentile, type Section } from './lib/stats.js';
 
 const TOKEN = 'rw_benchToken0000000000000';
 const ids = { projectId: 'prj-bench', serviceId: 'svc-bench', environmentId: 'env-bench' };
 const SHA = '3f9c2e1d4b5a69788796a5b4c3d2e1f0a9b8c7d6';
 const OLD = '1111111aaaaaaaabbbbbbbbccccccccdddddddd';
-const root = fileURLToPath(new URL('..', import.meta.url));
 
 const deployments = (): RailwayDeploymentSpec[] => [
   {
@@ -112,9 +108,7 @@ async function successToVerdict(
     2000 + Math.random() * 6000,
   );
   try {
-    const runner = new JobRunner({ workspace: join(root, 'examples', 'demo') });
-    const run = await runner.run(
-      'main',
+    const { run } = await runSentinel(
       {
         provider: 'railway',
         'api-token': TOKEN,
@@ -126,8 +120,10 @@ async function successToVerdict(
         commit: SHA,
         'expect-version': SHA,
         timeout: '60s',
+        // To the pass: the soak adds its window (default 30s) on top by design.
+        soak: '0s',
       },
-      { extraEnv: PEAK_RSS_ENV },
+      { github: { sha: SHA } },
     );
     const ended = Date.now();
     if (run.outputs.result !== 'passed')

@@ -13,12 +13,11 @@ import { Deadline } from '../src/poll.js';
 import { RenderProvider } from '../src/providers/render/provider.js';
 import { SecretRegistry } from '../src/secrets.js';
 import { startRenderEmulator } from '../test-kit/emulators/render-emulator.js';
-import { JobRunner } from '../scripts/lib/action-runner.mjs';
 import { startEmbeddedPostgres, startExampleService } from '../test-kit/example-service.js';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PEAK_RSS_ENV, PEAK_RSS_PRELOAD, peakRssMiB } from './lib/proc.js';
+import { PEAK_RSS_PRELOAD, peakRssMiB, runSentinel } from './lib/proc.js';
 import { measured, median, mib, percentile, type Section } from './lib/stats.js';
 
 const TOKEN = 'rnd_benchToken000000000000';
@@ -114,10 +113,6 @@ async function liveToVerdict(
     2000 + Math.random() * 6000,
   );
   try {
-    const runner = new JobRunner({
-      workspace: join(root, 'examples', 'demo'),
-      env: { SMOKE_PASSWORD: 'pw' },
-    });
     const inputs = {
       provider: 'render',
       'api-token': TOKEN,
@@ -133,8 +128,15 @@ async function liveToVerdict(
           }
         : {}),
       timeout: '60s',
+      // To the pass: the soak adds its window (default 30s) on top by design, measured in the verdict section.
+      soak: '0s',
     };
-    const run = await runner.run('main', inputs, { extraEnv: PEAK_RSS_ENV });
+    // A push of SHA: the example repository (health-schema.yaml) checked out before main.
+    const { run } = await runSentinel(inputs, {
+      repository: join(root, 'examples', 'demo'),
+      github: { sha: SHA },
+      env: { SMOKE_PASSWORD: 'pw' },
+    });
     const ended = Date.now();
     if (run.outputs.result !== 'passed')
       throw new Error(`expected a pass, got ${run.outputs.result}: ${run.stdout}`);

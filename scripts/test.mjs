@@ -17,6 +17,8 @@ const bin = (name) => join(root, 'node_modules', '.bin', name);
 const totals = { passed: 0, failed: 0 };
 /** Files the stages record for the Reliability table must be newer than this, or they are stale. */
 const runStartedAt = Date.now();
+// The runner appends one record per case here (test-kit/ground-truth.ts): start from none.
+rmSync(join(tmp, 'reliability', 'cases'), { recursive: true, force: true });
 
 function stage(name, command, args, env = {}) {
   console.log(`\n=== ${name}`);

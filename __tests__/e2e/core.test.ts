@@ -6,8 +6,14 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { JobRunner } from '../../scripts/lib/action-runner.mjs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { Job } from '../../test-kit/runner/job.js';
+import {
+  contentsReads,
+  DEMO_REPOSITORY,
+  startRepository,
+  type Repository,
+} from '../../test-kit/repository.js';
 import {
   startEmbeddedPostgres,
   startExampleService,
@@ -16,8 +22,8 @@ import {
 } from '../../test-kit/example-service.js';
 
 const SHA = '3f9c2e1d4b5a69788796a5b4c3d2e1f0a9b8c7d6';
-const workspace = join(process.cwd(), 'examples', 'demo');
-const fast = { timeout: '20s', interval: '200ms', 'request-timeout': '2s' };
+// `soak` (default 30s) has its own tests; here a pass is final at once.
+const fast = { timeout: '20s', interval: '200ms', 'request-timeout': '2s', soak: '0s' };
 
 let postgres: EmbeddedPostgres;
 const services: ExampleService[] = [];
@@ -26,10 +32,27 @@ async function service(options: Parameters<typeof startExampleService>[0]): Prom
   services.push(started);
   return started;
 }
-const job = () => new JobRunner({ workspace, env: { SMOKE_PASSWORD: 'pw-for-smoke' } });
+const env = { SMOKE_PASSWORD: 'pw-for-smoke' };
+/** A job of the example repository (checked out before main); no GitHub API, so no token. */
+const job = () => new Job({ repository: DEMO_REPOSITORY, github: { sha: SHA }, env });
+const repositories: Repository[] = [];
+/** The example repository on the GitHub emulator, for a `pre` that reads checks.yml before checkout. */
+async function repository(): Promise<Repository> {
+  const started = await startRepository({ sha: SHA });
+  repositories.push(started);
+  return started;
+}
 
 beforeAll(async () => {
   postgres = await startEmbeddedPostgres();
+});
+afterEach(async () => {
+  const started = repositories.splice(0);
+  try {
+    for (const { github } of started) expect(github.violations).toEqual([]);
+  } finally {
+    await Promise.all(started.map((r) => r.close()));
+  }
 });
 afterAll(async () => {
   await Promise.all(services.map((s) => s.stop()));
@@ -39,7 +62,8 @@ afterAll(async () => {
 describe('dist/main against the example service', () => {
   it('passes a good deploy on PostgreSQL, with the checks and the schema', async () => {
     const svc = await service({ version: 'previous', databaseUrl: postgres.url });
-    const runner = job();
+    const repo = await repository();
+    const runner = repo.job({ env });
     const inputs = {
       url: svc.url,
       'expect-version': SHA.slice(0, 7),
@@ -48,6 +72,10 @@ describe('dist/main against the example service', () => {
       ...fast,
     };
     expect((await runner.run('pre', inputs)).exitCode).toBe(0);
+    // pre ran before checkout: it read checks.yml through the contents API, at the job's commit.
+    expect(contentsReads(repo.github)).toEqual([
+      `GET /repos/acme/shop/contents/checks.yml?ref=${SHA} -> 200`,
+    ]);
     await svc.restart({ version: SHA });
     const run = await runner.run('main', inputs);
     expect(run.outputs).toMatchObject({
@@ -162,14 +190,16 @@ describe('dist/main against the example service', () => {
   });
 
   it('F7: fails when the old version keeps answering', async () => {
-    const svc = await service({ version: SHA, faults: 'stale-version=0ld0ld0' });
+    // The old release's commit: a version written like the expected one (a non-hex name would be a
+    // configuration mistake, config-error, since bc6df3c).
+    const svc = await service({ version: SHA, faults: 'stale-version=0ab0ab0' });
     const run = await job().run('main', { url: svc.url, 'expect-version': SHA, ...fast, timeout: '2s' });
     expect(run.outputs).toMatchObject({
       result: 'failed',
       'failure-reason': 'version-mismatch',
-      version: '0ld0ld0',
+      version: '0ab0ab0',
     });
-    expect(run.summary).toContain('reports version "0ld0ld0"');
+    expect(run.summary).toContain('reports version "0ab0ab0"');
     expect(run.summary).toContain(SHA);
   });
 

@@ -1,18 +1,24 @@
 /**
- * End-to-end on GitHub: the committed dist/ bundle, run the way the runner runs it, with real event payload
- * files (`GITHUB_EVENT_PATH`) and `GITHUB_API_URL` pointing at the GitHub API emulator, which checks every
+ * End-to-end on GitHub: the committed dist/ bundle, run the way the runner runs it, with the event payload
+ * in `GITHUB_EVENT_PATH` and `GITHUB_API_URL` pointing at the GitHub API emulator, which checks every
  * call against GitHub's OpenAPI description and enforces the token's permissions. Providers are the
  * Render and Railway emulators; the deploys are the example service. Each case asserts the outputs, the
  * sticky PR comment or the check run, and the exact calls made to GitHub and to the provider.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { JobRunner, summaryAsText, type ActionRun } from '../../scripts/lib/action-runner.mjs';
-import { eventFiles } from '../helpers/events.js';
+import { Job, type StepRun } from '../../test-kit/runner/job.js';
+import { summaryAsText } from '../../test-kit/summary-text.js';
+import {
+  deploymentStatusEvent as deploymentStatusPayload,
+  pullRequestEvent as pullRequestPayload,
+  workflowDispatchEvent as workflowDispatchPayload,
+  type DeploymentStatusFields,
+} from '../helpers/events.js';
+import { DEMO_REPOSITORY } from '../../test-kit/repository.js';
 import {
   startEmbeddedPostgres,
   startExampleService,
@@ -71,11 +77,10 @@ const RW_PR_OLD = '0c0c0c0c-3333-4333-8333-00000000b003';
 const RW_PR_OURS = '0d0d0d0d-4444-4444-8444-00000000b004';
 const RW_PR11 = '0e0e0e0e-5555-4555-8555-00000000b005';
 
-const workspace = join(process.cwd(), 'examples', 'demo');
-const fast = { timeout: '20s', interval: '200ms', 'request-timeout': '2s' };
+// `soak` (default 30s) has its own tests; here a pass is final at once.
+const fast = { timeout: '20s', interval: '200ms', 'request-timeout': '2s', soak: '0s' };
 /** The demo checks without the canary: these runs have no `pre` step to write one. */
-const CHECKS = readFileSync(join(workspace, 'checks.yml'), 'utf8').split('\ncanary:')[0] as string;
-const eventDir = mkdtempSync(join(tmpdir(), 'deploy-sentinel-events-'));
+const CHECKS = readFileSync(join(DEMO_REPOSITORY, 'checks.yml'), 'utf8').split('\ncanary:')[0] as string;
 
 let postgres: EmbeddedPostgres;
 const services: ExampleService[] = [];
@@ -143,6 +148,8 @@ async function github(options: Partial<GitHubEmulatorOptions> = {}): Promise<Git
       { number: 7, headRef: 'feature/checkout', headSha: SHA },
       { number: 12, headRef: 'feature/notes', headSha: SHA },
     ],
+    // What `pre` reads before checkout: the example repository at the job's commit.
+    repositoryFiles: { dir: DEMO_REPOSITORY, ref: MERGE_SHA },
     ...options,
   });
   githubs.push(started);
@@ -153,28 +160,37 @@ const at = (minutesAgo: number): string => new Date(Date.now() - minutesAgo * 60
 
 // --- Event payloads, shaped like GitHub's (__tests__/helpers/events.ts) ------------------------------------
 
-const {
-  deploymentStatus: deploymentStatusEvent,
-  pullRequest: pullRequestEvent,
-  workflowDispatch: dispatchEvent,
-} = eventFiles(eventDir, { owner: OWNER, repo: REPO }, { baseSha: OLD_SHA });
+type JobEvent = { name: string; payload: Record<string, unknown> };
+const repository = { owner: OWNER, repo: REPO };
+const deploymentStatusEvent = (fields: Omit<DeploymentStatusFields, 'repository'>): JobEvent => ({
+  name: 'deployment_status',
+  payload: deploymentStatusPayload({ repository, ...fields }),
+});
+const pullRequestEvent = (number: number, headRef: string, headSha: string): JobEvent => ({
+  name: 'pull_request',
+  payload: pullRequestPayload({ repository, number, headRef, headSha, baseSha: OLD_SHA }),
+});
+const dispatchEvent = (inputs: Record<string, string>): JobEvent => ({
+  name: 'workflow_dispatch',
+  payload: workflowDispatchPayload({ repository, inputs }),
+});
 
-/** A job on GitHub: the runner's variables for the event, and GITHUB_API_URL set before the bundle loads. */
-function job(gh: GitHubEmulator, eventName: string, eventPath: string): JobRunner {
-  return new JobRunner({
-    workspace,
-    eventPath,
-    env: {
-      SMOKE_PASSWORD: 'pw-for-smoke',
-      GITHUB_API_URL: gh.url,
-      GITHUB_REPOSITORY: `${gh.owner}/${gh.repo}`,
-      GITHUB_EVENT_NAME: eventName,
-      GITHUB_WORKFLOW: WORKFLOW,
-      GITHUB_RUN_ID: '4242',
-      GITHUB_SERVER_URL: gh.serverUrl,
-      GITHUB_SHA: MERGE_SHA,
-      GITHUB_REF: 'refs/heads/main',
+/**
+ * A job on GitHub for `event`, as the runner sets it up: the example repository (checked out before main),
+ * the workflow's name, github.sha the merge commit, and the job's token on the GitHub emulator.
+ */
+function job(gh: GitHubEmulator, event: JobEvent): Job {
+  return new Job({
+    repository: DEMO_REPOSITORY,
+    event,
+    github: {
+      sha: MERGE_SHA,
+      repository: `${gh.owner}/${gh.repo}`,
+      workflow: WORKFLOW,
+      server_url: gh.serverUrl,
     },
+    githubApi: { url: gh.url, token: GH_TOKEN },
+    env: { SMOKE_PASSWORD: 'pw-for-smoke' },
   });
 }
 
@@ -194,7 +210,7 @@ const renderCalls = (requests: readonly RenderRequest[]): string[] =>
 const marker = (environment: string): string => `<!-- deploy-sentinel: ${WORKFLOW} / ${environment} -->`;
 
 /** The stdout warnings (`::warning ...::message`), messages unescaped. */
-const warnings = (run: ActionRun): string[] =>
+const warnings = (run: StepRun): string[] =>
   run.stdout
     .split('\n')
     .filter((line) => line.startsWith('::warning'))
@@ -206,7 +222,7 @@ const warnings = (run: ActionRun): string[] =>
     );
 
 /** A secret may appear only in the runner's own `::add-mask::` command, which is how it gets masked. */
-function expectNoLeak(run: ActionRun, gh: GitHubEmulator, secret: string): void {
+function expectNoLeak(run: StepRun, gh: GitHubEmulator, secret: string): void {
   const stdout = run.stdout
     .split('\n')
     .filter((line) => !line.startsWith('::add-mask::'))
@@ -390,13 +406,13 @@ describe('dist/main on deployment_status events', () => {
     const svc = await service({ version: SHA });
     const gh = await github();
     const environment = 'shop-api PR #7';
-    const eventPath = deploymentStatusEvent({
+    const event = deploymentStatusEvent({
       state: 'success',
       environment,
       environmentUrl: svc.url,
       sha: SHA,
     });
-    const run = await job(gh, 'deployment_status', eventPath).run('main', {
+    const run = await job(gh, event).run('main', {
       'expect-version': SHA,
       'health-schema': 'health-schema.yaml',
       checks: CHECKS,
@@ -465,13 +481,13 @@ describe('dist/main on deployment_status events', () => {
     });
     // Railway names its GitHub environments "<project> / <environment>".
     const environment = 'shop / shop-pr-21';
-    const eventPath = deploymentStatusEvent({
+    const event = deploymentStatusEvent({
       state: 'success',
       environment,
       environmentUrl: svc.url,
       sha: LOOKUP_SHA,
     });
-    const run = await job(gh, 'deployment_status', eventPath).run('main', {
+    const run = await job(gh, event).run('main', {
       'expect-version': LOOKUP_SHA,
       'health-schema': 'health-schema.yaml',
       'github-token': GH_TOKEN,
@@ -499,13 +515,13 @@ describe('dist/main on deployment_status events', () => {
     // deployment.sha" is read, "so `url` and `expect-version` are not needed".
     const svc = await service({ version: OLD_SHA });
     const gh = await github();
-    const eventPath = deploymentStatusEvent({
+    const event = deploymentStatusEvent({
       state: 'success',
       environment: 'shop-api PR #7',
       environmentUrl: svc.url,
       sha: SHA,
     });
-    const run = await job(gh, 'deployment_status', eventPath).run('main', {
+    const run = await job(gh, event).run('main', {
       'health-schema': 'health-schema.yaml',
       checks: CHECKS,
       'github-token': GH_TOKEN,
@@ -520,13 +536,13 @@ describe('dist/main on deployment_status events', () => {
   it('success, with the pre step and a canary: fails the canary as impossible here, with the reason', async () => {
     const svc = await service({ version: SHA });
     const gh = await github();
-    const eventPath = deploymentStatusEvent({
+    const event = deploymentStatusEvent({
       state: 'success',
       environment: 'shop-api PR #7',
       environmentUrl: svc.url,
       sha: SHA,
     });
-    const runner = job(gh, 'deployment_status', eventPath);
+    const runner = job(gh, event);
     const inputs = {
       'expect-version': SHA,
       'health-schema': 'health-schema.yaml',
@@ -556,13 +572,13 @@ describe('dist/main on deployment_status events', () => {
     async (state) => {
       const target = await recorder();
       const gh = await github();
-      const eventPath = deploymentStatusEvent({
+      const event = deploymentStatusEvent({
         state,
         environment: 'shop-api PR #7',
         environmentUrl: target.url,
         sha: SHA,
       });
-      const run = await job(gh, 'deployment_status', eventPath).run('main', {
+      const run = await job(gh, event).run('main', {
         url: target.url,
         'health-schema': 'health-schema.yaml',
         checks: CHECKS,
@@ -594,7 +610,7 @@ describe('dist/main on pull_request events: previews found through the provider 
       onLive: () => svc.restart({ version: SHA }),
     });
     const gh = await github();
-    const run = await job(gh, 'pull_request', pullRequestEvent(12, 'feature/notes', SHA)).run(
+    const run = await job(gh, pullRequestEvent(12, 'feature/notes', SHA)).run(
       'main',
       renderPreviewInputs(emulator),
     );
@@ -654,7 +670,7 @@ describe('dist/main on pull_request events: previews found through the provider 
       return { status: 201 };
     });
     const gh = await github();
-    const run = await job(gh, 'pull_request', pullRequestEvent(12, 'feature/notes', SHA)).run(
+    const run = await job(gh, pullRequestEvent(12, 'feature/notes', SHA)).run(
       'main',
       renderPreviewInputs(emulator),
     );
@@ -691,7 +707,7 @@ describe('dist/main on pull_request events: previews found through the provider 
     const production = await recorder();
     const emulator = await renderWithPreviews(production.url, 'http://127.0.0.1:9');
     const gh = await github({ pullRequests: [{ number: 13, headRef: 'feature/x', headSha: SHA }] });
-    const run = await job(gh, 'pull_request', pullRequestEvent(13, 'feature/x', SHA)).run(
+    const run = await job(gh, pullRequestEvent(13, 'feature/x', SHA)).run(
       'main',
       renderPreviewInputs(emulator, { timeout: '3s' }),
     );
@@ -721,7 +737,7 @@ describe('dist/main on pull_request events: previews found through the provider 
       onLive: () => svc.restart({ version: SHA }),
     });
     const gh = await github();
-    const runner = job(gh, 'pull_request', pullRequestEvent(12, 'feature/notes', SHA));
+    const runner = job(gh, pullRequestEvent(12, 'feature/notes', SHA));
     const inputs = renderPreviewInputs(emulator, { checks: 'checks.yml' });
     await runner.run('pre', inputs);
     const run = await runner.run('main', inputs);
@@ -746,7 +762,7 @@ describe('dist/main on pull_request events: previews found through the provider 
       onSuccess: () => svc.restart({ version: SHA }),
     });
     const gh = await github();
-    const run = await job(gh, 'pull_request', pullRequestEvent(12, 'feature/notes', SHA)).run('main', {
+    const run = await job(gh, pullRequestEvent(12, 'feature/notes', SHA)).run('main', {
       provider: 'railway',
       'api-token': RAILWAY_TOKEN,
       'service-id': RAILWAY_SERVICE,
@@ -814,7 +830,7 @@ describe('the sticky PR comment', () => {
     const otherWorkflow = gh.addComment(12, {
       body: `<!-- deploy-sentinel: nightly / ${host} -->\n## ✅ Deploy verified\n`,
     });
-    const eventPath = pullRequestEvent(12, 'feature/notes', SHA);
+    const event = pullRequestEvent(12, 'feature/notes', SHA);
     const inputs = {
       url: svc.url,
       'expect-version': SHA,
@@ -823,7 +839,7 @@ describe('the sticky PR comment', () => {
       ...fast,
     };
 
-    const first = await job(gh, 'pull_request', eventPath).run('main', inputs);
+    const first = await job(gh, event).run('main', inputs);
     expect(first.outputs.result).toBe('passed');
     const sticky = gh.comments(12).filter((c) => c.body.includes(marker(host)));
     expect(sticky).toHaveLength(1);
@@ -832,7 +848,7 @@ describe('the sticky PR comment', () => {
     const before = gh.requests.length;
 
     await svc.setFaults('degraded');
-    const second = await job(gh, 'pull_request', eventPath).run('main', inputs);
+    const second = await job(gh, event).run('main', inputs);
     expect(second.outputs).toMatchObject({ result: 'failed', 'failure-reason': 'health-schema' });
     expect(second.exitCode).toBe(1);
 
@@ -869,7 +885,7 @@ describe('the sticky PR comment', () => {
       body: `Copied from the bot for the record:\n${marker(host)}\n## ✅ Deploy verified`,
       user: 'octocat',
     });
-    const run = await job(gh, 'pull_request', pullRequestEvent(12, 'feature/notes', SHA)).run('main', {
+    const run = await job(gh, pullRequestEvent(12, 'feature/notes', SHA)).run('main', {
       url: svc.url,
       'health-schema': 'health-schema.yaml',
       'github-token': GH_TOKEN,
@@ -902,7 +918,7 @@ describe('a token without a permission', () => {
   it('without pull-requests: write: a warning naming it, the verdict intact, the check run posted', async () => {
     const svc = await service({ version: SHA });
     const gh = await github({ tokens });
-    const run = await job(gh, 'pull_request', pullRequestEvent(12, 'feature/notes', SHA)).run(
+    const run = await job(gh, pullRequestEvent(12, 'feature/notes', SHA)).run(
       'main',
       inputs(svc, READ_ONLY_PRS),
     );
@@ -931,10 +947,7 @@ describe('a token without a permission', () => {
   it('without checks: write: a warning naming it, the verdict intact, the comment posted', async () => {
     const svc = await service({ version: SHA });
     const gh = await github({ tokens });
-    const run = await job(gh, 'pull_request', pullRequestEvent(12, 'feature/notes', SHA)).run(
-      'main',
-      inputs(svc, NO_CHECKS),
-    );
+    const run = await job(gh, pullRequestEvent(12, 'feature/notes', SHA)).run('main', inputs(svc, NO_CHECKS));
     expect(run.outputs).toMatchObject({ result: 'passed', 'failure-reason': '' });
     expect(run.exitCode).toBe(0);
     const found = warnings(run).filter((w) => w.includes('`checks: write`'));
@@ -960,7 +973,7 @@ describe('workflow_dispatch with deploy-id: current', () => {
     const svc = await service({ version: SHA });
     const emulator = await renderProduction(svc);
     const gh = await github();
-    const run = await job(gh, 'workflow_dispatch', dispatch()).run('main', dispatchInputs(emulator));
+    const run = await job(gh, dispatch()).run('main', dispatchInputs(emulator));
     expect(run.outputs).toMatchObject({
       result: 'passed',
       'failure-reason': '',
@@ -993,7 +1006,7 @@ describe('workflow_dispatch with deploy-id: current', () => {
       return { status: 201, onLive: () => svc.restart({ version: OLD_SHA, faults: '' }) };
     });
     const gh = await github();
-    const run = await job(gh, 'workflow_dispatch', dispatch()).run('main', dispatchInputs(emulator));
+    const run = await job(gh, dispatch()).run('main', dispatchInputs(emulator));
     expect(run.outputs).toMatchObject({
       result: 'rolled-back',
       'failure-reason': 'health-schema',
@@ -1028,13 +1041,13 @@ describe('workflow_dispatch with deploy-id: current', () => {
       return { status: 201, onLive: () => svc.restart({ version: OLD_SHA, faults: '' }) };
     });
     const gh = await github();
-    const first = await job(gh, 'workflow_dispatch', dispatch()).run('main', dispatchInputs(emulator));
+    const first = await job(gh, dispatch()).run('main', dispatchInputs(emulator));
     expect(first.outputs).toMatchObject({ result: 'rolled-back', 'rolled-back': 'true' });
     const restored = first.outputs['rollback-deploy-id'];
     const before = emulator.requests.length;
 
     // The second run was queued behind the first (`concurrency:` group): what is live now is the rollback.
-    const second = await job(gh, 'workflow_dispatch', dispatch()).run('main', dispatchInputs(emulator));
+    const second = await job(gh, dispatch()).run('main', dispatchInputs(emulator));
     expect(targets).toEqual(['dep-previous0000000000']);
     expect(renderCalls(emulator.requests.slice(before)).some((c) => c.startsWith('POST'))).toBe(false);
     expect(second.outputs).toMatchObject({
@@ -1045,7 +1058,7 @@ describe('workflow_dispatch with deploy-id: current', () => {
     expect(second.exitCode).toBe(0);
 
     // A run for the failed commit itself (not `current`) finds its deploy replaced by the rollback.
-    const third = await job(gh, 'workflow_dispatch', dispatch()).run(
+    const third = await job(gh, dispatch()).run(
       'main',
       dispatchInputs(emulator, { 'deploy-id': '', commit: SHA }),
     );
@@ -1078,8 +1091,8 @@ describe('two runs at once', () => {
       const gh = await github();
       // No `concurrency:` group: both runs find the same failing deploy and reach the rollback together.
       const runs = await Promise.all([
-        job(gh, 'workflow_dispatch', dispatch()).run('main', dispatchInputs(emulator)),
-        job(gh, 'workflow_dispatch', dispatch()).run('main', dispatchInputs(emulator)),
+        job(gh, dispatch()).run('main', dispatchInputs(emulator)),
+        job(gh, dispatch()).run('main', dispatchInputs(emulator)),
       ]);
       expect(targets).toEqual(['dep-previous0000000000']);
       expect(renderCalls(emulator.requests).filter((c) => c.startsWith('POST'))).toHaveLength(1);
@@ -1112,7 +1125,7 @@ describe('secrets', () => {
       },
     });
     const gh = await github();
-    const run = await job(gh, 'pull_request', pullRequestEvent(12, 'feature/notes', SHA)).run(
+    const run = await job(gh, pullRequestEvent(12, 'feature/notes', SHA)).run(
       'main',
       renderPreviewInputs(emulator, { headers: `X-Probe-Key: ${HEADER_SECRET}` }),
     );

@@ -2,20 +2,11 @@
  * End-to-end hardening of dist/main: bad inputs stop the run before any request; hostile services end in
  * a clear failure within the timeout and bounded memory; no secret is ever printed.
  */
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { JobRunner, type ActionRun } from '../../scripts/lib/action-runner.mjs';
+import { Job } from '../../test-kit/runner/job.js';
 import { startExampleService, type ExampleService } from '../../test-kit/example-service.js';
 import { startHostileServer, type HostileServer } from '../../test-kit/emulators/hostile-server.js';
-
-/** Preload that prints the process's peak RSS (KiB) on stderr at exit, so tests can bound memory. */
-const PEAK_RSS_PRELOAD = join(process.cwd(), 'test-kit', 'peak-rss.mjs');
-
-function peakRssMiB(run: ActionRun): number {
-  const match = /peak-rss-kib=(\d+)/.exec(run.stderr);
-  if (!match) throw new Error(`no peak RSS in stderr: ${run.stderr}`);
-  return Number(match[1]) / 1024;
-}
+import { peakRssMiB } from '../helpers/fault-kit.js';
 
 let hostile: HostileServer;
 beforeAll(async () => {
@@ -63,7 +54,7 @@ describe('bad inputs', () => {
     const before = hostile.requests.length;
     const url: Record<string, string> =
       'url' in inputs || _label === 'missing url' ? {} : { url: `${hostile.url}/ok` };
-    const run = await new JobRunner().run('main', { ...url, 'health-path': '/', ...inputs });
+    const run = await new Job().run('main', { ...url, 'health-path': '/', ...inputs });
     expect(run.exitCode).toBe(1);
     expect(run.outputs).toMatchObject({
       result: 'failed',
@@ -89,7 +80,7 @@ describe('hostile services', () => {
   it.each(cases)(
     '%s: a clear failure within the timeout, peak RSS under 150 MB',
     async (_label, path, reason, message) => {
-      const run = await new JobRunner().run(
+      const run = await new Job().run(
         'main',
         {
           url: hostile.url,
@@ -99,7 +90,7 @@ describe('hostile services', () => {
           interval: '200ms',
           'request-timeout': '1s',
         },
-        { extraEnv: { NODE_OPTIONS: `--import=${PEAK_RSS_PRELOAD}` } },
+        // The runner loads the peak-RSS preload for every main (test-kit/ground-truth.ts).
       );
       expect(run.outputs).toMatchObject({ result: 'failed', 'failure-reason': reason });
       expect(run.summary).toMatch(message);
@@ -135,7 +126,7 @@ checks:
       - request: 'DELETE /api/notes/{{ id }}'
         cleanup: true
 `;
-    const run = await new JobRunner({ env: { SECRET_HEADER: header } }).run('main', {
+    const run = await new Job({ env: { SECRET_HEADER: header } }).run('main', {
       url: svc.url,
       'github-token': token,
       headers: `X-Api-Key: ${header}`,
@@ -162,12 +153,13 @@ checks:
 
 describe('evidence', () => {
   it('warns loudly when the verdict rests on a bare 2xx', async () => {
-    const run = await new JobRunner().run('main', {
+    const run = await new Job().run('main', {
       url: hostile.url,
       'health-path': '/html',
       timeout: '5s',
       interval: '200ms',
       'request-timeout': '1s',
+      soak: '0s',
     });
     expect(run.outputs.result).toBe('passed');
     expect(run.stdout).toMatch(/::warning.*Only verified that GET \/html answered 2xx/);

@@ -97,6 +97,7 @@ describe('@github/local-action runs the action from source', () => {
       checks: join(ROOT, 'bench', 'fixtures', 'checks-no-canary.yml'),
       timeout: '30s',
       interval: '500ms',
+      soak: '0s',
     };
     const good = await localAction(inputs);
     expect(good.outputs).toMatchObject({ result: 'passed', 'failure-reason': '' });

@@ -7,10 +7,11 @@
  * The emulator serves the service a Railway domain that tests cannot reach, so every case passes `url`
  * except the one that checks the URL is derived from that domain.
  */
-import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { JobRunner, summaryAsText, type ActionRun } from '../../scripts/lib/action-runner.mjs';
+import { Job, type StepRun } from '../../test-kit/runner/job.js';
+import { summaryAsText } from '../../test-kit/summary-text.js';
+import { DEMO_REPOSITORY, startRepository, type Repository } from '../../test-kit/repository.js';
 import {
   startEmbeddedPostgres,
   startExampleService,
@@ -51,25 +52,32 @@ const OLD_SHA = '1111111aaaaaaaabbbbbbbbccccccccdddddddd';
 const SHA = '3f9c2e1d4b5a69788796a5b4c3d2e1f0a9b8c7d6';
 const NEWER_SHA = '9999999aaaaaaaabbbbbbbbccccccccdddddddd';
 
-const workspace = join(process.cwd(), 'examples', 'demo');
 /** Log lines the action asks for per read (the CLI's default too). */
 const LOG_LIMIT = 500;
-const fast = { timeout: '20s', interval: '200ms', 'request-timeout': '2s' };
+// `soak` (default 30s) has its own tests; here a pass is final at once.
+const fast = { timeout: '20s', interval: '200ms', 'request-timeout': '2s', soak: '0s' };
 
 let postgres: EmbeddedPostgres;
 const services: ExampleService[] = [];
 const emulators: RailwayEmulator[] = [];
+const repositories: Repository[] = [];
 
 beforeAll(async () => {
   postgres = await startEmbeddedPostgres();
 });
 afterEach(async () => {
   const started = emulators.splice(0);
+  const github = repositories.splice(0);
   try {
-    // Every operation the action sent, in every case, validated against Railway's schema.
-    for (const emulator of started) expect(emulator.violations).toEqual([]);
+    // Every operation the action sent, in every case, validated against Railway's schema (and GitHub's).
+    for (const emulator of [...started, ...github.map((r) => r.github)])
+      expect(emulator.violations).toEqual([]);
   } finally {
-    await Promise.all([...started.map((e) => e.close()), ...services.splice(0).map((s) => s.stop())]);
+    await Promise.all([
+      ...started.map((e) => e.close()),
+      ...services.splice(0).map((s) => s.stop()),
+      ...github.map((r) => r.close()),
+    ]);
   }
 });
 afterAll(async () => {
@@ -141,7 +149,18 @@ const inputs = (railway: RailwayEmulator, svc: ExampleService, extra: Record<str
   ...extra,
 });
 
-const job = () => new JobRunner({ workspace, env: { SMOKE_PASSWORD: 'pw-for-smoke' } });
+const env = { SMOKE_PASSWORD: 'pw-for-smoke' };
+/** A job of the example repository at SHA, checked out before main; no GitHub API, so no token. */
+const job = () => new Job({ repository: DEMO_REPOSITORY, github: { sha: SHA }, env });
+/**
+ * A job whose `pre` reads checks.yml (with its canary) before checkout, as on GitHub: through the contents
+ * API of the GitHub emulator, at the job's commit, with the job's token.
+ */
+async function jobWithRepository(): Promise<Job> {
+  const repository = await startRepository({ sha: SHA });
+  repositories.push(repository);
+  return repository.job({ env });
+}
 
 const httpRequests = (requests: readonly RecordedRequest[]) => requests.filter((r) => r.transport === 'http');
 /** Operations with `field` among their root fields. */
@@ -213,7 +232,7 @@ function expectNoSelectionOnRollback(query: string): void {
 }
 
 /** The token may appear only in the runner's own `::add-mask::` command, which is how it gets masked. */
-function expectNoLeak(run: ActionRun, text: string) {
+function expectNoLeak(run: StepRun, text: string) {
   const stdout = run.stdout
     .split('\n')
     .filter((line) => !line.startsWith('::add-mask::'))
@@ -240,7 +259,7 @@ describe('dist/main with provider: railway', () => {
       await svc.restart({ version: SHA });
       successAt = Date.now();
     };
-    const runner = job();
+    const runner = await jobWithRepository();
     const pre = await runner.run('pre', inputs(railway, svc));
     expect(pre.stdout).toContain('canary written');
     const before = railway.requests.length;
@@ -296,7 +315,7 @@ describe('dist/main with provider: railway', () => {
       onSuccess: () => svc.restart({ version: SHA }),
     });
     breakSockets(railway);
-    const runner = job();
+    const runner = await jobWithRepository();
     await runner.run('pre', inputs(railway, svc));
     const run = await runner.run('main', inputs(railway, svc));
     expect(run.outputs).toMatchObject({
@@ -339,7 +358,7 @@ describe('dist/main with provider: railway', () => {
         onSuccess: () => svc.restart({ version: OLD_SHA, databaseUrl: postgres.url }),
       };
     });
-    const runner = job();
+    const runner = await jobWithRepository();
     await runner.run('pre', inputs(railway, svc));
     const run = await runner.run('main', inputs(railway, svc));
     expect(run.outputs).toMatchObject({
@@ -410,7 +429,7 @@ describe('dist/main with provider: railway', () => {
       statuses: ['DEPLOYING', 'SUCCESS'],
       onSuccess: () => svc.restart({ version: OLD_SHA, databaseUrl: postgres.url }),
     }));
-    const runner = job();
+    const runner = await jobWithRepository();
     await runner.run('pre', inputs(railway, svc));
     const run = await runner.run('main', inputs(railway, svc));
     expect(run.outputs).toMatchObject({
@@ -739,7 +758,7 @@ describe('dist/main with provider: railway', () => {
         onSuccess: () => svc.restart({ version: SHA }),
       };
     });
-    const runner = job();
+    const runner = await jobWithRepository();
     await runner.run('pre', inputs(railway, svc));
     const run = await runner.run('main', inputs(railway, svc, { deploy: 'true' }));
     expect(run.outputs).toMatchObject({

@@ -4,9 +4,15 @@
  * service, whose restarts are the deploys the emulator reports. Each case asserts the outputs, the
  * summary and the exact API calls.
  */
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { JobRunner, summaryAsText } from '../../scripts/lib/action-runner.mjs';
+import { Job } from '../../test-kit/runner/job.js';
+import { summaryAsText } from '../../test-kit/summary-text.js';
+import {
+  contentsReads,
+  DEMO_REPOSITORY,
+  startRepository,
+  type Repository,
+} from '../../test-kit/repository.js';
 import {
   startEmbeddedPostgres,
   startExampleService,
@@ -27,21 +33,28 @@ const OWNER_ID = 'tea-e2erender0000000001';
 const OLD_SHA = '1111111aaaaaaaabbbbbbbbccccccccdddddddd';
 const SHA = '3f9c2e1d4b5a69788796a5b4c3d2e1f0a9b8c7d6';
 const NEWER_SHA = '9999999aaaaaaaabbbbbbbbccccccccdddddddd';
-const workspace = join(process.cwd(), 'examples', 'demo');
-const fast = { timeout: '20s', interval: '200ms', 'request-timeout': '2s' };
+// `soak` (default 30s) has its own tests; here a pass is final at once.
+const fast = { timeout: '20s', interval: '200ms', 'request-timeout': '2s', soak: '0s' };
 
 let postgres: EmbeddedPostgres;
 const services: ExampleService[] = [];
 const emulators: RenderEmulator[] = [];
+const repositories: Repository[] = [];
 
 beforeAll(async () => {
   postgres = await startEmbeddedPostgres();
 });
 afterEach(async () => {
-  await Promise.all([
-    ...emulators.splice(0).map((e) => e.close()),
-    ...services.splice(0).map((s) => s.stop()),
-  ]);
+  const github = repositories.splice(0);
+  try {
+    for (const repository of github) expect(repository.github.violations).toEqual([]);
+  } finally {
+    await Promise.all([
+      ...emulators.splice(0).map((e) => e.close()),
+      ...services.splice(0).map((s) => s.stop()),
+      ...github.map((r) => r.close()),
+    ]);
+  }
 });
 afterAll(async () => {
   await postgres?.stop();
@@ -104,7 +117,18 @@ const inputs = (render: RenderEmulator, extra: Record<string, string> = {}) => (
   ...extra,
 });
 
-const job = () => new JobRunner({ workspace, env: { SMOKE_PASSWORD: 'pw-for-smoke' } });
+const env = { SMOKE_PASSWORD: 'pw-for-smoke' };
+/** A job of the example repository at SHA, checked out before main; no GitHub API, so no token. */
+const job = () => new Job({ repository: DEMO_REPOSITORY, github: { sha: SHA }, env });
+/**
+ * A job whose `pre` reads checks.yml (with its canary) before checkout, as on GitHub: through the contents
+ * API of the GitHub emulator, at the job's commit, with the job's token.
+ */
+async function jobWithRepository(): Promise<{ runner: Job; repository: Repository }> {
+  const repository = await startRepository({ sha: SHA });
+  repositories.push(repository);
+  return { runner: repository.job({ env }), repository };
+}
 
 /** `METHOD path` of every call, with the service prefix shortened, for exact call assertions. */
 function calls(requests: readonly RecordedRequest[]): string[] {
@@ -147,9 +171,12 @@ describe('dist/main with provider: render', () => {
         onLive: () => svc.restart({ version: SHA }),
       },
     );
-    const runner = job();
+    const { runner, repository } = await jobWithRepository();
     const pre = await runner.run('pre', inputs(render));
     expect(pre.stdout).toContain('canary written');
+    expect(contentsReads(repository.github)).toEqual([
+      `GET /repos/acme/shop/contents/checks.yml?ref=${SHA} -> 200`,
+    ]);
     const run = await runner.run('main', inputs(render));
     expect(run.outputs).toMatchObject({
       result: 'passed',
@@ -199,7 +226,7 @@ describe('dist/main with provider: render', () => {
       target = deployId;
       return { status: 201, onLive: () => svc.restart({ version: OLD_SHA, databaseUrl: postgres.url }) };
     });
-    const runner = job();
+    const { runner } = await jobWithRepository();
     await runner.run('pre', inputs(render));
     const run = await runner.run('main', inputs(render));
     expect(run.outputs).toMatchObject({
@@ -508,7 +535,7 @@ describe('dist/main with provider: render', () => {
       statuses: ['build_in_progress', 'live'],
       onLive: () => svc.restart({ version: SHA }),
     }));
-    const runner = job();
+    const { runner } = await jobWithRepository();
     await runner.run('pre', inputs(render));
     const run = await runner.run('main', { ...inputs(render), deploy: 'true' });
     expect(run.outputs).toMatchObject({ result: 'passed', 'deploy-id': 'dep-triggered000000000' });

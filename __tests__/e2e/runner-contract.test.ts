@@ -9,6 +9,16 @@ import { startExampleService, type ExampleService } from '../../test-kit/example
 import { startRenderEmulator, type RenderEmulator } from '../../test-kit/emulators/render-emulator.js';
 
 const SHA = '3f9c2e1d4b5a69788796a5b4c3d2e1f0a9b8c7d6';
+/** What is true of each case, for the Reliability table (test-kit/ground-truth.ts). */
+const HEALTHY_URL = { deploy: 'healthy', rollback: 'n/a' } as const;
+const HEALTHY_RENDER = { deploy: 'healthy', rollback: 'wrong' } as const;
+/** The old release still answers: the deployed commit is not serving. */
+const OLD_RELEASE = { deploy: 'broken', rollback: 'n/a' } as const;
+/**
+ * The service answers healthy; the team opted out of proving the version (`version-from: none`), and the
+ * verdict says it was not proven.
+ */
+const UNPROVEN_BY_CHOICE = { deploy: 'healthy', rollback: 'n/a' } as const;
 const services: ExampleService[] = [];
 const emulators: RenderEmulator[] = [];
 async function service(options: Parameters<typeof startExampleService>[0] = {}): Promise<ExampleService> {
@@ -24,17 +34,24 @@ afterAll(async () => {
 });
 
 describe('dist/main started as the runner starts it', () => {
-  it('passes a healthy service given nothing but `url`', async () => {
+  it('passes a healthy service given nothing but `url`, after the default 30s soak', async () => {
     const svc = await service({ version: SHA });
-    const run = await new Job({ github: { sha: SHA } }).run('main', { url: svc.url });
+    const run = await new Job({ github: { sha: SHA }, truth: HEALTHY_URL }).run('main', { url: svc.url });
     expect(run.outputs['failure-reason']).toBe('');
     expect(run.outputs.result).toBe('passed');
     expect(run.exitCode).toBe(0);
-  });
+    // Every default applies, `soak` among them: the verdict waits for the whole window.
+    expect(run.summary).toMatch(/Soak\W+keep watching for 30s/);
+    expect(run.durationMs).toBeGreaterThanOrEqual(30_000);
+  }, 90_000);
 
   it('adapts the default interval and request-timeout to a short timeout, and says so', async () => {
     const svc = await service({ version: SHA });
-    const run = await new Job({ github: { sha: SHA } }).run('main', { url: svc.url, timeout: '2s' });
+    const run = await new Job({ github: { sha: SHA }, truth: HEALTHY_URL }).run('main', {
+      url: svc.url,
+      timeout: '2s',
+      soak: '0s',
+    });
     expect(run.outputs.result).toBe('passed');
     expect(run.stdout).toContain('`interval` is 1s instead of its default 5s: `timeout` is 2s');
     expect(run.stdout).toContain('`request-timeout` is 2s instead of its default 10s');
@@ -57,18 +74,20 @@ describe('dist/main started as the runner starts it', () => {
       ],
     });
     emulators.push(render);
-    const run = await new Job({ github: { sha: SHA } }).run('main', {
+    const run = await new Job({ github: { sha: SHA }, truth: HEALTHY_RENDER }).run('main', {
       provider: 'render',
       'api-token': 'rnd_runnerContractKey01234',
       'service-id': 'srv-runnercontract000001',
       'api-url': render.url,
+      soak: '0s',
     });
     expect(run.outputs).toMatchObject({ result: 'passed', 'deploy-id': 'dep-runnercontract00001' });
     expect(render.violations).toEqual([]);
   });
 
   it('on deployment_status, expects the deployed commit unless `version-from: none` opts out, and says so', async () => {
-    const svc = await service({ version: 'release-without-a-sha' });
+    // The release still serving is an older commit (a name such as a tag would be a configuration mistake).
+    const svc = await service({ version: '9'.repeat(40) });
     const event = {
       name: 'deployment_status',
       payload: {
@@ -76,13 +95,37 @@ describe('dist/main started as the runner starts it', () => {
         deployment: { sha: SHA, environment: 'production' },
       },
     };
-    const expecting = await new Job({ event, github: { sha: SHA } }).run('main', { timeout: '3s' });
+    const expecting = await new Job({ event, github: { sha: SHA }, truth: OLD_RELEASE }).run('main', {
+      timeout: '3s',
+    });
     expect(expecting.outputs).toMatchObject({ result: 'failed', 'failure-reason': 'version-mismatch' });
-    const optedOut = await new Job({ event, github: { sha: SHA } }).run('main', { 'version-from': 'none' });
+    const optedOut = await new Job({ event, github: { sha: SHA }, truth: UNPROVEN_BY_CHOICE }).run('main', {
+      'version-from': 'none',
+      soak: '0s',
+    });
     expect(optedOut.outputs).toMatchObject({ result: 'passed', version: '' });
     expect(optedOut.summary).toContain('The version was not proven: `version-from: none`');
     expect(optedOut.report?.warnings).toEqual(
       expect.arrayContaining([expect.stringContaining('The version was not proven')]),
     );
   });
+});
+
+/**
+ * The Reliability table's own check: with RELIABILITY_PLANT_WRONG_CASE=1, a healthy service that passes is
+ * declared broken, and `scripts/reliability.mjs` must then report one false pass (and refuse to write the
+ * README). Skipped otherwise; its red run is the proof that the table counts from the records.
+ */
+describe('a planted wrong case', () => {
+  (process.env.RELIABILITY_PLANT_WRONG_CASE ? it : it.skip)(
+    'a healthy pass, declared broken, is counted as a false pass',
+    async () => {
+      const svc = await service({ version: SHA });
+      const run = await new Job({ github: { sha: SHA }, truth: { deploy: 'broken', rollback: 'n/a' } }).run(
+        'main',
+        { url: svc.url, soak: '0s' },
+      );
+      expect(run.outputs.result).toBe('passed');
+    },
+  );
 });

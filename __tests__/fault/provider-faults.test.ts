@@ -8,23 +8,19 @@
  * `headers` value, a captured value) in stdout, the summary, the outputs, the JSON report or the PR
  * comment and check run. The cases are recorded for the README's Reliability table.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect } from '@jest/globals';
-import { JobRunner, type ActionRun } from '../../scripts/lib/action-runner.mjs';
+import { Job, type StepRun } from '../../test-kit/runner/job.js';
 import { startExampleService, type ExampleService } from '../../test-kit/example-service.js';
 import {
   judge,
   ReliabilityLedger,
   startFaultProxy,
-  WITH_PEAK_RSS,
   type CaseExpectation,
   type CaseRecord,
   type FaultProxy,
   type ProxiedRequest,
 } from '../helpers/fault-kit.js';
-import { deploymentStatusEvent, writeEvent } from '../helpers/events.js';
+import { deploymentStatusEvent } from '../helpers/events.js';
 import {
   PERMISSIVE_PERMISSIONS,
   startGitHubEmulator,
@@ -82,7 +78,7 @@ checks:
 
 let github: GitHubEmulator;
 let svc: ExampleService;
-let eventPath: string;
+let event: { name: string; payload: Record<string, unknown> };
 const closers: (() => Promise<void>)[] = [];
 const ledger = new ReliabilityLedger('provider-faults');
 
@@ -95,11 +91,9 @@ beforeAll(async () => {
     startExampleService({ version: SHA, smokePassword: 'pw-for-smoke' }),
   ]);
   // A deployment_status event, as Render's and Railway's GitHub apps send it: the verdict lands on the PR.
-  const dir = mkdtempSync(join(tmpdir(), 'deploy-sentinel-fault-event-'));
-  eventPath = writeEvent(
-    dir,
-    'deployment_status',
-    deploymentStatusEvent({
+  event = {
+    name: 'deployment_status',
+    payload: deploymentStatusEvent({
       repository: { owner: github.owner, repo: github.repo },
       state: 'success',
       environment: 'production',
@@ -108,7 +102,7 @@ beforeAll(async () => {
       transient: false,
       production: true,
     }),
-  );
+  };
 });
 afterEach(async () => {
   await Promise.all(closers.splice(0).map((close) => close()));
@@ -128,14 +122,16 @@ function publishedSince(from: number): string[] {
     .map((request) => JSON.stringify(request.body));
 }
 
-async function runMain(inputs: Record<string, string>, budgetMs: number): Promise<ActionRun> {
-  return new JobRunner({
-    eventPath,
-    env: {
-      GITHUB_EVENT_NAME: 'deployment_status',
-      GITHUB_API_URL: github.url,
-      GITHUB_REPOSITORY: `${github.owner}/${github.repo}`,
-    },
+/** dist/main on the deployment_status event, the job's token (`github-token`'s default) on the emulator. */
+async function runMain(
+  inputs: Record<string, string>,
+  expected: CaseExpectation,
+  secrets: readonly string[],
+): Promise<StepRun> {
+  return new Job({
+    event,
+    github: { sha: SHA, repository: `${github.owner}/${github.repo}` },
+    githubApi: { url: github.url, token: GITHUB_TOKEN },
   }).run(
     'main',
     {
@@ -144,13 +140,22 @@ async function runMain(inputs: Record<string, string>, budgetMs: number): Promis
       'health-schema': HEALTH_SCHEMA,
       checks: CHECKS,
       headers: `X-Api-Key: ${HEADER_SECRET}`,
-      'github-token': GITHUB_TOKEN,
       timeout: `${TIMEOUT_S}s`,
       interval: '200ms',
       'request-timeout': '2s',
+      // The soak has its own tests; a fault case's budget is the timeout's.
+      soak: '0s',
       ...inputs,
     },
-    { ...WITH_PEAK_RSS, timeoutMs: budgetMs + 30_000 },
+    {
+      timeoutMs: expected.budgetMs + 30_000,
+      // The case's truth: only a pass with the whole evidence is right; a rollback only after live.
+      truth: {
+        deploy: expected.mayPass ? 'healthy' : 'broken',
+        rollback: expected.failedAfterLive ? 'right' : 'wrong',
+      },
+      secrets,
+    },
   );
 }
 
@@ -164,7 +169,7 @@ interface Expect {
 }
 
 /** A pass rests on the checks too: the round-trip ran and captured its value, so the scan had one to find. */
-function expectChecksPassed(run: ActionRun): void {
+function expectChecksPassed(run: StepRun): void {
   expect(run.report?.probes.find((probe) => probe.name === 'notes round-trip')?.passed).toBe(true);
   expect(run.report?.probes.every((probe) => probe.passed)).toBe(true);
 }
@@ -234,7 +239,7 @@ function renderFault(
   name: string,
   e: Expect,
   arrange: (setup: RenderSetup) => void | Promise<void>,
-  verify?: (run: ActionRun, setup: RenderSetup) => void,
+  verify?: (run: StepRun, setup: RenderSetup) => void,
 ): void {
   ledger.case(name, () => renderCase(name, e, arrange, verify));
 }
@@ -243,7 +248,7 @@ async function renderCase(
   name: string,
   e: Expect,
   arrange: (setup: RenderSetup) => void | Promise<void>,
-  verify?: (run: ActionRun, setup: RenderSetup) => void,
+  verify?: (run: StepRun, setup: RenderSetup) => void,
 ): Promise<CaseRecord> {
   const setup = await renderSetup();
   await arrange(setup);
@@ -256,7 +261,8 @@ async function renderCase(
       'service-id': RENDER_SERVICE,
       'api-url': `${setup.proxy.url}/v1`,
     },
-    expected.budgetMs,
+    expected,
+    [RENDER_TOKEN, GITHUB_TOKEN, HEADER_SECRET, CAPTURED_SECRET],
   );
   const record = judge(name, expected, {
     run,
@@ -510,7 +516,7 @@ function railwayFault(
   name: string,
   e: Expect,
   arrange: (setup: RailwaySetup) => void | Promise<void>,
-  verify?: (run: ActionRun, setup: RailwaySetup) => void,
+  verify?: (run: StepRun, setup: RailwaySetup) => void,
 ): void {
   ledger.case(name, () => railwayCase(name, e, arrange, verify));
 }
@@ -519,7 +525,7 @@ async function railwayCase(
   name: string,
   e: Expect,
   arrange: (setup: RailwaySetup) => void | Promise<void>,
-  verify?: (run: ActionRun, setup: RailwaySetup) => void,
+  verify?: (run: StepRun, setup: RailwaySetup) => void,
 ): Promise<CaseRecord> {
   const setup = await railwaySetup();
   await arrange(setup);
@@ -535,7 +541,8 @@ async function railwayCase(
       'api-url': `${setup.proxy.url}/graphql/v2`,
       url: svc.url,
     },
-    expected.budgetMs,
+    expected,
+    [RAILWAY_TOKEN, GITHUB_TOKEN, HEADER_SECRET, CAPTURED_SECRET],
   );
   const record = judge(name, expected, {
     run,

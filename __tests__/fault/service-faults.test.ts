@@ -6,21 +6,17 @@
  * captured value) shows in stdout, the summary, the outputs, the JSON report or the PR comment and check
  * run the run published. The cases are recorded for the README's Reliability table.
  */
-import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect } from '@jest/globals';
-import { JobRunner, type ActionRun } from '../../scripts/lib/action-runner.mjs';
+import { Job, type StepRun } from '../../test-kit/runner/job.js';
 import {
   judge,
   MARGIN_MS,
   ReliabilityLedger,
   selfSignedCertificate,
-  WITH_PEAK_RSS,
   type CaseExpectation,
 } from '../helpers/fault-kit.js';
-import { pullRequestEvent, writeEvent } from '../helpers/events.js';
+import { pullRequestEvent } from '../helpers/events.js';
 import {
   PERMISSIVE_PERMISSIONS,
   startGitHubEmulator,
@@ -35,6 +31,7 @@ const CAPTURED_SECRET = 'cap-Jh2sV6yE9kN4wF1qZ7uM';
 const SECRETS = [GITHUB_TOKEN, HEADER_SECRET, CAPTURED_SECRET];
 const PR = 7;
 const HEAD_SHA = '5e1f0a9b8c7d63f9c2e1d4b5a69788796a5b4c3d';
+const MERGE_SHA = '7e7e7e7e8f8f8f8f9a9a9a9a0b0b0b0b1c1c1c1c';
 
 /** Runs the checks only once the health check passed: the captured value exists in the passing cases. */
 const CHECKS = `
@@ -53,7 +50,7 @@ let github: GitHubEmulator;
 let hostile: HostileServer;
 let otherOrigin: HostileServer;
 let tls: HostileServer;
-let eventPath: string;
+let event: { name: string; payload: Record<string, unknown> };
 const ledger = new ReliabilityLedger('service-faults');
 
 beforeAll(async () => {
@@ -66,17 +63,15 @@ beforeAll(async () => {
     startHostileServer(),
     startHostileServer({ tls: selfSignedCertificate(), token: CAPTURED_SECRET }),
   ]);
-  const dir = mkdtempSync(join(tmpdir(), 'deploy-sentinel-fault-event-'));
-  eventPath = writeEvent(
-    dir,
-    'pull_request',
-    pullRequestEvent({
+  event = {
+    name: 'pull_request',
+    payload: pullRequestEvent({
       repository: { owner: github.owner, repo: github.repo },
       number: PR,
       headRef: 'feature/notes',
       headSha: HEAD_SHA,
     }),
-  );
+  };
 });
 
 afterAll(async () => {
@@ -109,7 +104,7 @@ interface ServiceCase {
     /** A failure that cannot fix itself must end well before the timeout. */
     fast?: boolean;
   };
-  after?: (run: ActionRun) => void;
+  after?: (run: StepRun) => void;
 }
 
 /** Runs dist/main against the case's service, as the runner would on a pull_request event. */
@@ -118,13 +113,11 @@ async function runCase(name: string, c: ServiceCase) {
   const timeoutMs = c.timeoutS * 1000;
   const before = new Set(hostile.requests);
   const githubBefore = github.requests.length;
-  const run = await new JobRunner({
-    eventPath,
-    env: {
-      GITHUB_EVENT_NAME: 'pull_request',
-      GITHUB_API_URL: github.url,
-      GITHUB_REPOSITORY: `${github.owner}/${github.repo}`,
-    },
+  // github.sha on pull_request is the merge commit; the job's token is `github-token`'s default.
+  const run = await new Job({
+    event,
+    github: { sha: MERGE_SHA, repository: `${github.owner}/${github.repo}` },
+    githubApi: { url: github.url, token: GITHUB_TOKEN },
   }).run(
     'main',
     {
@@ -134,11 +127,17 @@ async function runCase(name: string, c: ServiceCase) {
       timeout: `${c.timeoutS}s`,
       interval: '200ms',
       'request-timeout': '1s',
+      // The soak has its own tests; a fault case's budget is the timeout's.
+      soak: '0s',
       headers: `Authorization: Bearer ${HEADER_SECRET}`,
       checks: CHECKS,
-      'github-token': GITHUB_TOKEN,
     },
-    { ...WITH_PEAK_RSS, timeoutMs: timeoutMs + 30_000 },
+    {
+      timeoutMs: timeoutMs + 30_000,
+      // Without a provider nothing can be rolled back; a pass is right only for a service that works.
+      truth: { deploy: c.expect.mayPass ? 'healthy' : 'broken', rollback: 'n/a' },
+      secrets: SECRETS,
+    },
   );
   const record = judge(
     name,

@@ -11,72 +11,27 @@ import { connect, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it, test } from '@jest/globals';
-import type { ActionRun } from '../../scripts/lib/action-runner.mjs';
+import type { StepRun } from '../../test-kit/runner/job.js';
+import { findLeaks, isRollbackRequest, LIMITS, observeRollbacks } from '../../test-kit/ground-truth.js';
 
-/** Preload that prints the process's peak RSS (KiB) on stderr at exit, so a case can bound memory. */
-export const PEAK_RSS_PRELOAD = join(process.cwd(), 'test-kit', 'peak-rss.mjs');
-/** `JobRunner.run` options that load the preload. */
-export const WITH_PEAK_RSS = { extraEnv: { NODE_OPTIONS: `--import=${PEAK_RSS_PRELOAD}` } };
-/** What a run may take beyond its budget: process start-up, publishing, a loaded CI box. */
-export const MARGIN_MS = 4000;
-/** Peak RSS a run may reach, whatever the service or the provider sends. */
-export const RSS_LIMIT_MIB = 150;
+/** What a run may take beyond its budget: process start-up, publishing, a loaded CI box (test-kit/limits.json). */
+export const MARGIN_MS = LIMITS.marginMs;
+/** Peak RSS a run may reach, whatever the service or the provider sends (test-kit/limits.json). */
+export const RSS_LIMIT_MIB = LIMITS.rssLimitMiB;
 
-export function peakRssMiB(run: ActionRun): number {
+export function peakRssMiB(run: StepRun): number {
   const match = /peak-rss-kib=(\d+)/.exec(run.stderr);
   if (!match) throw new Error(`no peak RSS in stderr (was the preload loaded?): ${run.stderr.slice(-2000)}`);
   return Number(match[1]) / 1024;
 }
 
-/**
- * Everything a run shows people: stdout without the runner's `::add-mask::` commands (how the runner learns
- * what to mask; it never prints them), stderr, the summary, the outputs, the JSON report, plus whatever it
- * published elsewhere (the PR comment, the check run).
- */
-export function exposedText(run: ActionRun, published: readonly string[] = []): Record<string, string> {
-  return {
-    stdout: run.stdout
-      .split('\n')
-      .filter((line) => !line.startsWith('::add-mask::'))
-      .join('\n'),
-    stderr: run.stderr,
-    summary: run.summary,
-    outputs: JSON.stringify(run.outputs),
-    report: JSON.stringify(run.report ?? null),
-    published: published.join('\n'),
-  };
-}
-
-/**
- * Shortest piece of a secret that counts as leaked. Error messages quote windows of what they parsed (V8's
- * JSON.parse shows about ten characters), and a redaction that only knows the whole value misses them.
- * Secrets in the suite are random-looking, so no window of them turns up by chance.
- */
-export const FRAGMENT_LENGTH = 8;
-
-/** `secret in where` for every secret, or any {@link FRAGMENT_LENGTH}-character piece of one, that shows. */
+/** `secret in where` for every secret, or any 8-character piece of one, that shows in what the run exposed. */
 export function leaksIn(
-  run: ActionRun,
+  run: StepRun,
   secrets: readonly string[],
   published: readonly string[] = [],
 ): string[] {
-  const found: string[] = [];
-  for (const [where, text] of Object.entries(exposedText(run, published))) {
-    for (const secret of secrets) {
-      if (text.includes(secret)) {
-        found.push(`${secret} in ${where}`);
-        continue;
-      }
-      for (let i = 0; i + FRAGMENT_LENGTH <= secret.length; i++) {
-        const piece = secret.slice(i, i + FRAGMENT_LENGTH);
-        if (text.includes(piece)) {
-          found.push(`${secret} (the piece "${piece}") in ${where}`);
-          break;
-        }
-      }
-    }
-  }
-  return found;
+  return findLeaks(run, published, secrets);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -103,7 +58,7 @@ export interface CaseExpectation {
 }
 
 export interface CaseObservation {
-  run: ActionRun;
+  run: StepRun;
   /** Rollback calls the provider (or the proxy in front of it) received. */
   rollbackCalls: number;
   /** Values that must never show: the API token, a `headers` value, a captured value. */
@@ -384,8 +339,16 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     client.on('close', teardown);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // The proxy sees every rollback call the action sends, the refused ones too: its count replaces the
+  // upstream emulator's in the Reliability table's observation.
+  const unobserve = observeRollbacks({
+    origin: url,
+    upstream: target.origin,
+    rollbackCalls: () => requests.filter((r) => isRollbackRequest(r.method, r.path, r.body)).length,
+  });
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url,
     requests,
     get upgrades() {
       return upgrades;
@@ -394,6 +357,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       rules.unshift({ rule, left: rule.times ?? Infinity });
     },
     async close() {
+      unobserve();
       for (const socket of tunnels) socket.destroy();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

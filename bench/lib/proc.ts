@@ -8,16 +8,22 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { JobRunner, type ActionRun } from '../../scripts/lib/action-runner.mjs';
+import { Job, type JobOptions, type StepRun } from '../../test-kit/runner/job.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const PEAK_RSS_PRELOAD = fileURLToPath(new URL('../../test-kit/peak-rss.mjs', import.meta.url));
-/** Extra environment for JobRunner.run: the peak-RSS preload. */
-export const PEAK_RSS_ENV = { NODE_OPTIONS: `--import=${PEAK_RSS_PRELOAD}` };
+/** `Job.run` step options that load the peak-RSS preload. */
+export const WITH_PEAK_RSS = { nodeOptions: `--import=${PEAK_RSS_PRELOAD}` };
 export const WAIT_ON_BIN = fileURLToPath(new URL('../../node_modules/wait-on/bin/wait-on', import.meta.url));
 const GNU_TIME = '/usr/bin/time';
-const DIST_MAIN = fileURLToPath(new URL('../../dist/main/index.js', import.meta.url));
+/**
+ * The built action the benchmarks run: this repository's action.yml and dist/, or the directory
+ * DEPLOY_SENTINEL_ACTION_DIR names (a private build: action.yml copied in, `scripts/build.mjs <dir>/dist`).
+ */
+export const ACTION_DIR = process.env.DEPLOY_SENTINEL_ACTION_DIR || ROOT;
+const DIST_MAIN = join(ACTION_DIR, 'dist', 'main', 'index.js');
 
 /** Absolute path of a program on PATH, or undefined. */
 export function which(program: string): string | undefined {
@@ -92,21 +98,28 @@ export function runWaitOn(args: string[]): Promise<ProcessRun> {
 }
 
 export interface SentinelRun extends ProcessRun {
-  run: ActionRun;
+  run: StepRun;
 }
 
 /**
- * dist/main run as the runner runs it (JobRunner: INPUT_* variables, real GITHUB_OUTPUT and summary
- * files), with the peak-RSS preload. `endedAt` is the process's exit, not the reading of its files.
+ * dist/main run as the runner runs it (test-kit/runner's Job: every input of action.yml with its default,
+ * the runner's environment and file commands, actions/checkout of `job.repository` before main), with the
+ * peak-RSS preload. `startedAt` and `endedAt` are the spawn and the exit: the step's duration, ending when
+ * Job.run returned (reading the step's files after the exit takes well under a millisecond).
  */
 export async function runSentinel(
   inputs: Record<string, string>,
-  job: { workspace?: string; env?: Record<string, string> } = {},
+  job: JobOptions = {},
+  /** More NODE_OPTIONS after the peak-RSS preload (e.g. the loaded-files preload). */
+  extraNodeOptions?: string,
 ): Promise<SentinelRun> {
   for (let attempt = 1; ; attempt++) {
-    const runner = new JobRunner(job);
-    const startedAt = performance.now();
-    const run = await runner.run('main', inputs, { extraEnv: PEAK_RSS_ENV });
+    const run = await new Job({ actionDir: ACTION_DIR, ...job }).run('main', inputs, {
+      ...WITH_PEAK_RSS,
+      ...(extraNodeOptions ? { nodeOptions: `${WITH_PEAK_RSS.nodeOptions} ${extraNodeOptions}` } : {}),
+    });
+    const endedAt = performance.now();
+    const startedAt = endedAt - run.durationMs;
     // dist/ rebuilt while the benchmark runs (a shared working tree): wait for the new bundle, run again.
     if (
       run.outputs.result === undefined &&
@@ -121,7 +134,7 @@ export async function runSentinel(
     return {
       exitCode: run.exitCode,
       startedAt,
-      endedAt: startedAt + run.durationMs,
+      endedAt,
       stdout: run.stdout,
       stderr: run.stderr,
       peakRssMiB: peakRssMiB(run.stderr),

@@ -370,7 +370,12 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
     }
   };
 
-  const http = await startHttpEmulator({ name: 'GitHub emulator', handle, violations });
+  const http = await startHttpEmulator({
+    name: 'GitHub emulator',
+    handle,
+    violations,
+    publishes: true,
+  });
   state.api = `${http.origin}${basePath}`;
 
   return {

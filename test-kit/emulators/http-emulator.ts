@@ -19,6 +19,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isRollbackRequest, observePublishing, observeRollbacks } from '../ground-truth.js';
 
 /** One request as the emulator received it, plus the status it was answered with. */
 export interface RecordedRequest {
@@ -151,6 +152,11 @@ export interface HttpEmulatorOptions {
    * hooks) passes its list, so a test reads one list.
    */
   violations?: string[];
+  /**
+   * Whether what clients send here is published for people to read (GitHub's comments and check runs): the
+   * Reliability table scans it for secrets.
+   */
+  publishes?: boolean;
 }
 
 /** A running emulator server. */
@@ -272,9 +278,28 @@ export async function startHttpEmulator(options: HttpEmulatorOptions): Promise<H
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  const origin = `http://127.0.0.1:${port}`;
+  // What the Reliability table observes of every case: the rollback calls sent here, what was published.
+  const unobserve = [
+    observeRollbacks({
+      origin,
+      rollbackCalls: () =>
+        requests.filter((r) => isRollbackRequest(r.method, r.path, JSON.stringify(r.body ?? ''))).length,
+    }),
+    ...(options.publishes
+      ? [
+          observePublishing({
+            published: () =>
+              requests
+                .filter((r) => r.method !== 'GET' && r.body !== undefined)
+                .map((r) => JSON.stringify(r.body)),
+          }),
+        ]
+      : []),
+  ];
 
   return {
-    origin: `http://127.0.0.1:${port}`,
+    origin,
     port,
     requests,
     violations,
@@ -282,6 +307,7 @@ export async function startHttpEmulator(options: HttpEmulatorOptions): Promise<H
     server,
     enqueue,
     close() {
+      for (const stop of unobserve) stop();
       return new Promise((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
