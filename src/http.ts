@@ -122,7 +122,7 @@ async function send(options: HttpClientOptions, req: HttpRequest): Promise<HttpR
           throw new HttpError(
             'redirect-invalid',
             redact(
-              `${url.href} redirected to ${JSON.stringify(String(location).slice(0, 200))}, which is not a URL`,
+              `${url.href} redirected to ${JSON.stringify(withoutQuery(String(location)).slice(0, 200))}, which is not a URL`,
             ),
             url.href,
           );
@@ -132,7 +132,7 @@ async function send(options: HttpClientOptions, req: HttpRequest): Promise<HttpR
           throw new HttpError(
             'redirect-cross-origin',
             redact(
-              `${url.href} redirected to another origin (${next.href}); cross-origin redirects are not followed. ` +
+              `${url.href} redirected to another origin (${withoutQuery(next.href)}); cross-origin redirects are not followed. ` +
                 'Point the URL at the final address.',
             ),
             url.href,
@@ -142,7 +142,7 @@ async function send(options: HttpClientOptions, req: HttpRequest): Promise<HttpR
           throw new HttpError(
             'redirect-loop',
             redact(
-              `${req.url.toString()} redirected more than ${MAX_REDIRECTS} times or in a loop (last: ${next.href})`,
+              `${req.url.toString()} redirected more than ${MAX_REDIRECTS} times or in a loop (last: ${withoutQuery(next.href)})`,
             ),
             url.href,
           );
@@ -324,4 +324,13 @@ export function resolveProbeUrl(base: URL, pathOrUrl: string): URL {
   if (url.origin !== base.origin)
     throw new TypeError(`the path ${pathOrUrl} points at another origin (${url.origin})`);
   return url;
+}
+
+/**
+ * A redirect target as a message may quote it: without its query or fragment, where a service puts
+ * one-time codes, signed tokens and keys nobody registered as secrets.
+ */
+function withoutQuery(target: string): string {
+  const cut = target.search(/[?#]/);
+  return cut === -1 ? target : `${target.slice(0, cut)}?…`;
 }
