@@ -248,7 +248,7 @@ export class RunRecord implements RollbackProgress {
   private rollbackNote(result: Result): string {
     if (result === 'passed') return 'not needed';
     if (!this.facts.provider)
-      return 'not available: rollback needs a provider (`provider: render` or `railway`)';
+      return 'not available: rollback needs a provider (`provider: render`, `railway` or `cloud-run`)';
     return 'not performed';
   }
 }

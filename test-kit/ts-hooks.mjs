@@ -1,4 +1,4 @@
-// Lets benchmark scripts import the TypeScript sources (src/, test-kit/) directly on Node 24:
+// Lets scripts that run on Node 24 without a build (the demo, the benchmarks) import the TypeScript sources (src/, test-kit/):
 // Node strips the types itself (--experimental-transform-types, for parameter properties), and this hook
 // maps the `.js` specifiers TypeScript's NodeNext style uses to the `.ts` files that exist.
 import { registerHooks } from 'node:module';
