@@ -46,8 +46,8 @@ export async function locateDeploy(provider: Provider, options: LocateOptions): 
   const deploys = await provider.listDeploys();
   let deploy: Deploy | undefined;
   if (options.deployId === 'current') {
-    // Verify whatever serves now (workflow_dispatch): the live deploy, newest first.
-    deploy = deploys.find((candidate) => candidate.state === 'live');
+    // Verify whatever serves now (workflow_dispatch): the live deploy that has the traffic, newest first.
+    deploy = deploys.find((candidate) => candidate.state === 'live' && candidate.servesTraffic !== false);
     if (!deploy) {
       throw new DeployNotFoundError(
         `${provider.label} reports no live deploy on service ${service.name} (${service.id}), so \`deploy-id: current\` has nothing to verify.`,

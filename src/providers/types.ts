@@ -47,6 +47,11 @@ export interface Deploy {
   sleeping?: boolean;
   /** The new release is starting (Render `update_in_progress`): the service may serve it any moment. */
   deploying?: boolean;
+  /**
+   * False for a deploy that is live only at its own address (Cloud Run's tagged revision with no traffic):
+   * the service's URL serves another one, so it is not what `deploy-id: current` means.
+   */
+  servesTraffic?: boolean;
 }
 
 /** The service under test. */

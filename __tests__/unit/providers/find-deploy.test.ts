@@ -175,6 +175,15 @@ describe('locateDeploy', () => {
     expect(l.logs.join('\n')).toContain('last known good deploy is dep-live (live)');
   });
 
+  it('with deploy-id current, verifies what serves the traffic, not a newer deploy live only at a tag URL', async () => {
+    // Cloud Run: a revision deployed with a tag and no traffic is ready (verifiable at its tag URL), but
+    // the service's URL still serves the older revision; that one is "current".
+    const tagged = { ...dep('rev-tagged', 'live', -1, { commit: SHA }), servesTraffic: false };
+    const l = locate([...history, { deploy: tagged }], { deployId: 'current', commit: OTHER });
+    const located = await l.run();
+    expect(located.deploy.id).toBe('dep-live');
+  });
+
   it('picks the newest deploy of the commit over an older one of the same commit', async () => {
     const l = locate([
       { deploy: dep('dep-same-old', 'deactivated', -200, { commit: SHA, finishedMin: -195 }) },
