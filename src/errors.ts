@@ -94,6 +94,13 @@ export class BudgetExhaustedError extends ProviderApiError {}
 /** The provider accepted the rollback, but the deploy it created could not be identified or read. */
 export class RollbackUnconfirmedError extends SentinelError {}
 
+/**
+ * The provider refused the rollback because the service changed after it was read (a write guarded by a
+ * version, such as Cloud Run's `etag`, answered with a conflict): someone else acted at the same moment.
+ * Nothing was changed, and the rollback is not sent again: the other change decides what serves.
+ */
+export class RollbackConflictError extends SentinelError {}
+
 /** The message of anything thrown, for quoting it in a sentence. */
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -1,7 +1,7 @@
 import type { RunDeps } from './deps.js';
 import { Deadline } from './poll.js';
 import { chooseRollbackTarget, newerDeploys } from './providers/history.js';
-import { RollbackUnconfirmedError, errorMessage } from './errors.js';
+import { RollbackConflictError, RollbackUnconfirmedError, errorMessage } from './errors.js';
 import type { Deploy, Provider } from './providers/types.js';
 import type { PhaseRunner, ProbeResult } from './results.js';
 import { soak, type SoakSettings } from './soak.js';
@@ -216,6 +216,20 @@ async function rollBackWithin(input: RollbackInput, deadline: Deadline): Promise
     } catch (error) {
       input.progress.rollbackInFlight(undefined);
       const why = errorMessage(error).replace(/\.$/, '');
+      if (error instanceof RollbackConflictError) {
+        // Someone else changed the service between the rollback's read and its write: their change decides.
+        const message = `${label} refused the rollback to ${deployText(target)} because the service changed while this run decided (${why}); someone else acted at the same moment, so nothing was rolled back and the rollback was not retried`;
+        return {
+          value: decision({
+            result: 'superseded',
+            targetId: target.id,
+            call,
+            message,
+            note: `not performed: ${message}.`,
+          }),
+          ok: true,
+        };
+      }
       if (error instanceof RollbackUnconfirmedError) {
         // Accepted, but the new deploy could not be identified: it was performed, and that must show.
         return {

@@ -231,7 +231,11 @@ export const SIGNATURES: readonly Signature[] = [
   {
     id: 'out-of-memory',
     keys: ['memory', 'heap limit', 'oom', 'enomem', 'killed', '137', 'sigkill'],
-    lines: outOfMemory,
+    lines: [
+      ...outOfMemory,
+      // Cloud Run's system log: "Memory limit of 512 MiB exceeded with 530 MiB used. Consider increasing …".
+      sequence(['memory limit of'], ['exceeded with'], 24),
+    ],
     describe: () => ({
       title: 'The process ran out of memory',
       explanation:
@@ -473,14 +477,26 @@ export const SIGNATURES: readonly Signature[] = [
   },
   {
     id: 'port-not-bound',
-    keys: ['open ports', 'port scan', 'failed to respond', 'at least one port'],
+    keys: [
+      'open ports',
+      'port scan',
+      'failed to respond',
+      'at least one port',
+      'listen on the port',
+      'tcp probe',
+    ],
     lines: [
       anyOf(
         'no open ports detected',
         'port scan timeout reached',
         'application failed to respond',
         'bind your service to at least one port',
+        // Cloud Run's Ready condition: "The user-provided container failed to start and listen on the port
+        // defined provided by the PORT=8080 environment variable within the allocated timeout."
+        'failed to start and listen on the port',
       ),
+      // Cloud Run's system log: "Default STARTUP TCP probe failed 1 time consecutively for container …".
+      sequence(['startup tcp probe'], ['failed'], 4),
     ],
     describe: () => ({
       title: 'The app never opened its port',
@@ -491,11 +507,16 @@ export const SIGNATURES: readonly Signature[] = [
   },
   {
     id: 'app-crashed',
-    keys: ['exited'],
+    keys: ['exited', 'called exit('],
     generic: true,
     // A build or pre-deploy command that exits non-zero is not the app crashing.
     notForSteps: ['build', 'pre-deploy', 'pre_deploy', 'predeploy', 'pre deploy'],
-    lines: [anyOf('application exited early'), exitedNonZero],
+    lines: [
+      anyOf('application exited early'),
+      exitedNonZero,
+      // Cloud Run's system log: "Container called exit(1)." (exit(0) is a clean stop, not a crash).
+      pattern(/container called exit\((?!0\))\d{1,3}\)/),
+    ],
     events: [
       (e) =>
         e.outcome.includes('crash') ||
@@ -535,7 +556,7 @@ export const SIGNATURES: readonly Signature[] = [
   },
   {
     id: 'healthcheck-failed',
-    keys: ['health', 'replicas never'],
+    keys: ['health', 'replicas never', 'probe'],
     generic: true,
     lines: [
       anyOf(
@@ -544,6 +565,14 @@ export const SIGNATURES: readonly Signature[] = [
         'replicas never became healthy',
         'health check timed out',
         'healthcheck timed out',
+        // Cloud Run: the revision's Ready condition (revisionReason HEALTH_CHECK_CONTAINER_ERROR, "The
+        // user-provided container failed the configured startup probe checks") and the system log's
+        // "STARTUP HTTP probe failed 3 times consecutively …" / "LIVENESS HTTP probe failed …".
+        'health_check_container_error',
+        'failed the configured startup probe',
+        'failed the configured liveness probe',
+        'http probe failed',
+        'grpc probe failed',
       ),
     ],
     events: [

@@ -1,5 +1,6 @@
 import type { RunDeps } from '../deps.js';
 import type { Budget } from '../poll.js';
+import { cloudRun } from './cloud-run/index.js';
 import { railway } from './railway/index.js';
 import { render } from './render/index.js';
 import type { Provider, ProviderDescriptor, ProviderSettings } from './types.js';
@@ -8,6 +9,7 @@ import type { Provider, ProviderDescriptor, ProviderSettings } from './types.js'
 export const PROVIDERS = {
   render,
   railway,
+  'cloud-run': cloudRun,
 } as const satisfies Record<string, ProviderDescriptor>;
 
 /** A name the `provider` input takes, besides `none`. */

@@ -130,7 +130,7 @@ describe('getConfig', () => {
       'unknown provider',
       { url: 'https://a.example', provider: 'heroku' },
       'provider',
-      /must be one of render, railway, none/,
+      /must be one of render, railway, cloud-run, none/,
     ],
     [
       'schema file missing',
