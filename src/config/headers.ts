@@ -53,6 +53,14 @@ export function parseHeaders(text: string): { headers: Record<string, string>; p
       add(`${name}: ***`, `sets ${name}, which the HTTP client cannot send (${managed})`, 'remove the line');
     } else if (value === '') {
       add(`${name}:`, `has no value for header ${name}`, 'give the header a value, or remove the line');
+    } else if (AUTHORIZATION.test(name) && AUTH_SCHEME.test(value)) {
+      // `Bearer ${{ secrets.TOKEN }}` with the secret not set: every probe would go out unauthenticated,
+      // and a protected endpoint's 401 would look like a broken deploy. The scheme alone is no secret.
+      add(
+        `${name}: ${value}`,
+        `sends ${name} with the scheme ${value} and no credential after it: the secret meant to follow is empty`,
+        EMPTY_SECRET_FIX,
+      );
     } else if (bad) {
       add(
         `${name}: ***`,
@@ -76,6 +84,13 @@ export function parseHeaders(text: string): { headers: Record<string, string>; p
   });
   return { headers, problems };
 }
+
+/** Headers that carry a credential after an authentication scheme. */
+const AUTHORIZATION = /^(?:proxy-)?authorization$/i;
+/** An authentication scheme alone, with nothing after it. */
+const AUTH_SCHEME = /^(?:bearer|basic|token|digest|apikey|api-key)$/i;
+const EMPTY_SECRET_FIX =
+  'define the secret the value comes from (`${{ secrets.NAME }}` is empty when the repository or environment has no such secret, and on pull requests from forks), or remove the line';
 
 const HEADER_LINE_FIX =
   'write one header per line as `Name: value`, e.g. `Authorization: Bearer ${{ secrets.TOKEN }}`';
