@@ -45,8 +45,11 @@ export interface EmbeddedPostgres {
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const START_TIMEOUT_MS = 10_000;
-/** PGlite compiles its WebAssembly on start, which is slower than the service, especially on a busy CI box. */
-const POSTGRES_START_TIMEOUT_MS = 30_000;
+/**
+ * PGlite compiles its WebAssembly on start, which is slower than the service, especially on a busy CI box:
+ * a few seconds alone, over 30 s on a loaded 2-core machine. Only a start that never comes waits this long.
+ */
+const POSTGRES_START_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 5_000;
 
 /** Variables the service reads; never inherited, so a developer's shell cannot change what a test runs. */

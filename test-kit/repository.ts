@@ -27,7 +27,7 @@ export const WORKFLOW_PERMISSIONS: Permissions = {
 };
 
 /** The job's GITHUB_TOKEN (a fixture: the emulator knows it, nothing else does). */
-export const JOB_TOKEN = 'ghs_jobTokenForTheRepository00000000000';
+export const JOB_TOKEN = 'ghs_Q7mK2vX9pL4wR8tZ3nB6cJ1hF5dG0sYa';
 
 export interface RepositoryOptions {
   /** The job's commit (`github.sha`): the only ref the contents API serves the files at. */

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { Job } from '../../test-kit/runner/job.js';
+import type { Truth } from '../../test-kit/ground-truth.js';
 import {
   contentsReads,
   DEMO_REPOSITORY,
@@ -33,8 +34,12 @@ async function service(options: Parameters<typeof startExampleService>[0]): Prom
   return started;
 }
 const env = { SMOKE_PASSWORD: 'pw-for-smoke' };
-/** A job of the example repository (checked out before main); no GitHub API, so no token. */
-const job = () => new Job({ repository: DEMO_REPOSITORY, github: { sha: SHA }, env });
+/**
+ * A job of the example repository (checked out before main); no GitHub API, so no token. `deploy` is the
+ * truth of its main: every case here is URL mode, where nothing can be rolled back.
+ */
+const job = (deploy: Truth['deploy']) =>
+  new Job({ repository: DEMO_REPOSITORY, github: { sha: SHA }, env, truth: { deploy, rollback: 'n/a' } });
 const repositories: Repository[] = [];
 /** The example repository on the GitHub emulator, for a `pre` that reads checks.yml before checkout. */
 async function repository(): Promise<Repository> {
@@ -63,7 +68,7 @@ describe('dist/main against the example service', () => {
   it('passes a good deploy on PostgreSQL, with the checks and the schema', async () => {
     const svc = await service({ version: 'previous', databaseUrl: postgres.url });
     const repo = await repository();
-    const runner = repo.job({ env });
+    const runner = repo.job({ env, truth: { deploy: 'healthy', rollback: 'n/a' } });
     const inputs = {
       url: svc.url,
       'expect-version': SHA.slice(0, 7),
@@ -103,7 +108,7 @@ describe('dist/main against the example service', () => {
       version: SHA,
       databaseUrl: 'postgres://postgres:postgres@127.0.0.1:1/postgres',
     });
-    const run = await job().run('main', {
+    const run = await job('broken').run('main', {
       url: svc.url,
       'expect-version': SHA,
       'health-schema': 'health-schema.yaml',
@@ -118,7 +123,7 @@ describe('dist/main against the example service', () => {
   it('F2: fails when the canary written before the deploy is gone after it', async () => {
     const dataFile = join(mkdtempSync(join(tmpdir(), 'f2-')), 'notes.json');
     const svc = await service({ version: 'old', dataFile });
-    const runner = job();
+    const runner = job('broken');
     const inputs = { url: svc.url, checks: CANARY_CHECKS, ...fast };
     const pre = await runner.run('pre', inputs);
     expect(pre.exitCode).toBe(0);
@@ -132,7 +137,7 @@ describe('dist/main against the example service', () => {
   it('F2 control: a canary that survives passes, and post deletes it', async () => {
     const dataFile = join(mkdtempSync(join(tmpdir(), 'f2ok-')), 'notes.json');
     const svc = await service({ version: 'old', dataFile });
-    const runner = job();
+    const runner = job('healthy');
     const inputs = { url: svc.url, checks: CANARY_CHECKS, ...fast };
     await runner.run('pre', inputs);
     expect(await noteCount(svc)).toBe(1);
@@ -149,7 +154,8 @@ describe('dist/main against the example service', () => {
       version: SHA,
       dataFile: join(mkdtempSync(join(tmpdir(), 'f2late-')), 'n.json'),
     });
-    const runner = job();
+    // The service keeps its data, but the persistence a pass needs cannot be proven: broken.
+    const runner = job('broken');
     const inputs = { url: svc.url, checks: CANARY_CHECKS, 'expect-version': SHA, ...fast };
     await runner.run('pre', inputs); // the deploy already happened before the job: pre sees SHA
     const run = await runner.run('main', inputs);
@@ -161,7 +167,7 @@ describe('dist/main against the example service', () => {
 
   it('F3: fails a login check that gets "invalid credentials"', async () => {
     const svc = await service({ version: SHA, faults: 'bad-credentials' });
-    const run = await job().run('main', { url: svc.url, checks: LOGIN_CHECKS, ...fast });
+    const run = await job('broken').run('main', { url: svc.url, checks: LOGIN_CHECKS, ...fast });
     expect(run.outputs).toMatchObject({ result: 'failed', 'failure-reason': 'check-failed' });
     expect(run.summary).toContain('login round-trip');
     expect(run.summary).toMatch(/status 401, expected 200/);
@@ -169,14 +175,19 @@ describe('dist/main against the example service', () => {
 
   it('F4: waits out a 503 warm-up and passes', async () => {
     const svc = await service({ version: SHA, faults: 'warmup=1500' });
-    const run = await job().run('main', { url: svc.url, 'expect-version': SHA, ...fast });
+    const run = await job('healthy').run('main', { url: svc.url, 'expect-version': SHA, ...fast });
     expect(run.outputs).toMatchObject({ result: 'passed', version: SHA });
     expect(run.stdout).toMatch(/waiting for the service to become ready/);
   });
 
   it('F4: a warm-up longer than the timeout fails as not-ready within the timeout', async () => {
     const svc = await service({ version: SHA, faults: 'warmup=60000' });
-    const run = await job().run('main', { url: svc.url, 'expect-version': SHA, ...fast, timeout: '2s' });
+    const run = await job('broken').run('main', {
+      url: svc.url,
+      'expect-version': SHA,
+      ...fast,
+      timeout: '2s',
+    });
     expect(run.outputs).toMatchObject({ result: 'failed', 'failure-reason': 'not-ready' });
     expect(run.summary).toContain('answered 503');
     expect(run.durationMs).toBeLessThan(2000 + 3000);
@@ -184,7 +195,11 @@ describe('dist/main against the example service', () => {
 
   it('F5: fails a degraded service on status', async () => {
     const svc = await service({ version: SHA, faults: 'degraded' });
-    const run = await job().run('main', { url: svc.url, 'health-schema': 'health-schema.yaml', ...fast });
+    const run = await job('broken').run('main', {
+      url: svc.url,
+      'health-schema': 'health-schema.yaml',
+      ...fast,
+    });
     expect(run.outputs).toMatchObject({ result: 'failed', 'failure-reason': 'health-schema' });
     expect(run.summary).toContain('/status must be "ok" but was "degraded"');
   });
@@ -193,7 +208,12 @@ describe('dist/main against the example service', () => {
     // The old release's commit: a version written like the expected one (a non-hex name would be a
     // configuration mistake, config-error, since bc6df3c).
     const svc = await service({ version: SHA, faults: 'stale-version=0ab0ab0' });
-    const run = await job().run('main', { url: svc.url, 'expect-version': SHA, ...fast, timeout: '2s' });
+    const run = await job('broken').run('main', {
+      url: svc.url,
+      'expect-version': SHA,
+      ...fast,
+      timeout: '2s',
+    });
     expect(run.outputs).toMatchObject({
       result: 'failed',
       'failure-reason': 'version-mismatch',
@@ -204,7 +224,7 @@ describe('dist/main against the example service', () => {
   });
 
   it('F9: names a dead URL and the network error', async () => {
-    const run = await job().run('main', { url: 'http://127.0.0.1:1', ...fast, timeout: '2s' });
+    const run = await job('broken').run('main', { url: 'http://127.0.0.1:1', ...fast, timeout: '2s' });
     expect(run.outputs).toMatchObject({ result: 'failed', 'failure-reason': 'unreachable' });
     expect(run.summary).toContain('http://127.0.0.1:1/health');
     expect(run.summary).toContain('connection refused');
@@ -212,7 +232,7 @@ describe('dist/main against the example service', () => {
 
   it('never passes a flapping service on a single lucky response', async () => {
     const svc = await service({ version: SHA, faults: 'flaky=2' });
-    const run = await job().run('main', { url: svc.url, ...fast, timeout: '3s' });
+    const run = await job('broken').run('main', { url: svc.url, ...fast, timeout: '3s' });
     expect(run.outputs.result).toBe('failed');
     expect(run.outputs['failure-reason']).toBe('unstable');
     expect(run.summary).toContain('never 2 in a row');
@@ -221,7 +241,7 @@ describe('dist/main against the example service', () => {
 
   it('does not fail a service that hiccups once after going healthy', async () => {
     const svc = await service({ version: SHA, faults: 'blip-at=2' });
-    const run = await job().run('main', { url: svc.url, 'expect-version': SHA, ...fast });
+    const run = await job('healthy').run('main', { url: svc.url, 'expect-version': SHA, ...fast });
     expect(run.outputs.result).toBe('passed');
   });
 });

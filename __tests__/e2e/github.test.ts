@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { Job, type StepRun } from '../../test-kit/runner/job.js';
+import type { Truth } from '../../test-kit/ground-truth.js';
 import { summaryAsText } from '../../test-kit/summary-text.js';
 import {
   deploymentStatusEvent as deploymentStatusPayload,
@@ -177,10 +178,13 @@ const dispatchEvent = (inputs: Record<string, string>): JobEvent => ({
 
 /**
  * A job on GitHub for `event`, as the runner sets it up: the example repository (checked out before main),
- * the workflow's name, github.sha the merge commit, and the job's token on the GitHub emulator.
+ * the workflow's name, github.sha the merge commit, and the job's token on the GitHub emulator. `truth` is
+ * what is true of its main: without a provider nothing can be rolled back (`n/a`), and a pull-request
+ * preview is never rolled back (`rollback` defaults to never there).
  */
-function job(gh: GitHubEmulator, event: JobEvent): Job {
+function job(gh: GitHubEmulator, event: JobEvent, truth: Truth): Job {
   return new Job({
+    truth,
     repository: DEMO_REPOSITORY,
     event,
     github: {
@@ -412,7 +416,7 @@ describe('dist/main on deployment_status events', () => {
       environmentUrl: svc.url,
       sha: SHA,
     });
-    const run = await job(gh, event).run('main', {
+    const run = await job(gh, event, { deploy: 'healthy', rollback: 'n/a' }).run('main', {
       'expect-version': SHA,
       'health-schema': 'health-schema.yaml',
       checks: CHECKS,
@@ -487,7 +491,7 @@ describe('dist/main on deployment_status events', () => {
       environmentUrl: svc.url,
       sha: LOOKUP_SHA,
     });
-    const run = await job(gh, event).run('main', {
+    const run = await job(gh, event, { deploy: 'healthy', rollback: 'n/a' }).run('main', {
       'expect-version': LOOKUP_SHA,
       'health-schema': 'health-schema.yaml',
       'github-token': GH_TOKEN,
@@ -521,7 +525,7 @@ describe('dist/main on deployment_status events', () => {
       environmentUrl: svc.url,
       sha: SHA,
     });
-    const run = await job(gh, event).run('main', {
+    const run = await job(gh, event, { deploy: 'broken', rollback: 'n/a' }).run('main', {
       'health-schema': 'health-schema.yaml',
       checks: CHECKS,
       'github-token': GH_TOKEN,
@@ -542,7 +546,8 @@ describe('dist/main on deployment_status events', () => {
       environmentUrl: svc.url,
       sha: SHA,
     });
-    const runner = job(gh, event);
+    // The service works, but the canary (the persistence a pass needs) cannot cross this deploy: broken.
+    const runner = job(gh, event, { deploy: 'broken', rollback: 'n/a' });
     const inputs = {
       'expect-version': SHA,
       'health-schema': 'health-schema.yaml',
@@ -578,7 +583,8 @@ describe('dist/main on deployment_status events', () => {
         environmentUrl: target.url,
         sha: SHA,
       });
-      const run = await job(gh, event).run('main', {
+      // The deploy failed or is not done: its URL answers 503.
+      const run = await job(gh, event, { deploy: 'broken', rollback: 'n/a' }).run('main', {
         url: target.url,
         'health-schema': 'health-schema.yaml',
         checks: CHECKS,
@@ -610,10 +616,10 @@ describe('dist/main on pull_request events: previews found through the provider 
       onLive: () => svc.restart({ version: SHA }),
     });
     const gh = await github();
-    const run = await job(gh, pullRequestEvent(12, 'feature/notes', SHA)).run(
-      'main',
-      renderPreviewInputs(emulator),
-    );
+    const run = await job(gh, pullRequestEvent(12, 'feature/notes', SHA), {
+      deploy: 'healthy',
+      rollback: 'wrong',
+    }).run('main', renderPreviewInputs(emulator));
 
     expect(run.outputs).toMatchObject({
       result: 'passed',
@@ -670,10 +676,10 @@ describe('dist/main on pull_request events: previews found through the provider 
       return { status: 201 };
     });
     const gh = await github();
-    const run = await job(gh, pullRequestEvent(12, 'feature/notes', SHA)).run(
-      'main',
-      renderPreviewInputs(emulator),
-    );
+    const run = await job(gh, pullRequestEvent(12, 'feature/notes', SHA), {
+      deploy: 'broken',
+      rollback: 'wrong',
+    }).run('main', renderPreviewInputs(emulator));
     expect(run.outputs).toMatchObject({
       result: 'failed',
       'failure-reason': 'health-schema',
@@ -707,10 +713,10 @@ describe('dist/main on pull_request events: previews found through the provider 
     const production = await recorder();
     const emulator = await renderWithPreviews(production.url, 'http://127.0.0.1:9');
     const gh = await github({ pullRequests: [{ number: 13, headRef: 'feature/x', headSha: SHA }] });
-    const run = await job(gh, pullRequestEvent(13, 'feature/x', SHA)).run(
-      'main',
-      renderPreviewInputs(emulator, { timeout: '3s' }),
-    );
+    const run = await job(gh, pullRequestEvent(13, 'feature/x', SHA), {
+      deploy: 'broken',
+      rollback: 'wrong',
+    }).run('main', renderPreviewInputs(emulator, { timeout: '3s' }));
     expect(run.outputs).toMatchObject({
       result: 'failed',
       'failure-reason': 'deploy-not-found',
@@ -737,7 +743,11 @@ describe('dist/main on pull_request events: previews found through the provider 
       onLive: () => svc.restart({ version: SHA }),
     });
     const gh = await github();
-    const runner = job(gh, pullRequestEvent(12, 'feature/notes', SHA));
+    // A canary cannot cross a preview's first deploy: the persistence a pass needs is not there.
+    const runner = job(gh, pullRequestEvent(12, 'feature/notes', SHA), {
+      deploy: 'broken',
+      rollback: 'wrong',
+    });
     const inputs = renderPreviewInputs(emulator, { checks: 'checks.yml' });
     await runner.run('pre', inputs);
     const run = await runner.run('main', inputs);
@@ -762,7 +772,10 @@ describe('dist/main on pull_request events: previews found through the provider 
       onSuccess: () => svc.restart({ version: SHA }),
     });
     const gh = await github();
-    const run = await job(gh, pullRequestEvent(12, 'feature/notes', SHA)).run('main', {
+    const run = await job(gh, pullRequestEvent(12, 'feature/notes', SHA), {
+      deploy: 'healthy',
+      rollback: 'wrong',
+    }).run('main', {
       provider: 'railway',
       'api-token': RAILWAY_TOKEN,
       'service-id': RAILWAY_SERVICE,
@@ -839,7 +852,7 @@ describe('the sticky PR comment', () => {
       ...fast,
     };
 
-    const first = await job(gh, event).run('main', inputs);
+    const first = await job(gh, event, { deploy: 'healthy', rollback: 'n/a' }).run('main', inputs);
     expect(first.outputs.result).toBe('passed');
     const sticky = gh.comments(12).filter((c) => c.body.includes(marker(host)));
     expect(sticky).toHaveLength(1);
@@ -848,7 +861,7 @@ describe('the sticky PR comment', () => {
     const before = gh.requests.length;
 
     await svc.setFaults('degraded');
-    const second = await job(gh, event).run('main', inputs);
+    const second = await job(gh, event, { deploy: 'broken', rollback: 'n/a' }).run('main', inputs);
     expect(second.outputs).toMatchObject({ result: 'failed', 'failure-reason': 'health-schema' });
     expect(second.exitCode).toBe(1);
 
@@ -885,7 +898,10 @@ describe('the sticky PR comment', () => {
       body: `Copied from the bot for the record:\n${marker(host)}\n## ✅ Deploy verified`,
       user: 'octocat',
     });
-    const run = await job(gh, pullRequestEvent(12, 'feature/notes', SHA)).run('main', {
+    const run = await job(gh, pullRequestEvent(12, 'feature/notes', SHA), {
+      deploy: 'healthy',
+      rollback: 'n/a',
+    }).run('main', {
       url: svc.url,
       'health-schema': 'health-schema.yaml',
       'github-token': GH_TOKEN,
@@ -918,10 +934,10 @@ describe('a token without a permission', () => {
   it('without pull-requests: write: a warning naming it, the verdict intact, the check run posted', async () => {
     const svc = await service({ version: SHA });
     const gh = await github({ tokens });
-    const run = await job(gh, pullRequestEvent(12, 'feature/notes', SHA)).run(
-      'main',
-      inputs(svc, READ_ONLY_PRS),
-    );
+    const run = await job(gh, pullRequestEvent(12, 'feature/notes', SHA), {
+      deploy: 'healthy',
+      rollback: 'n/a',
+    }).run('main', inputs(svc, READ_ONLY_PRS));
     expect(run.outputs).toMatchObject({ result: 'passed', 'failure-reason': '' });
     expect(run.exitCode).toBe(0);
     expect(run.stdout).not.toMatch(/^::error/m);
@@ -947,7 +963,10 @@ describe('a token without a permission', () => {
   it('without checks: write: a warning naming it, the verdict intact, the comment posted', async () => {
     const svc = await service({ version: SHA });
     const gh = await github({ tokens });
-    const run = await job(gh, pullRequestEvent(12, 'feature/notes', SHA)).run('main', inputs(svc, NO_CHECKS));
+    const run = await job(gh, pullRequestEvent(12, 'feature/notes', SHA), {
+      deploy: 'healthy',
+      rollback: 'n/a',
+    }).run('main', inputs(svc, NO_CHECKS));
     expect(run.outputs).toMatchObject({ result: 'passed', 'failure-reason': '' });
     expect(run.exitCode).toBe(0);
     const found = warnings(run).filter((w) => w.includes('`checks: write`'));
@@ -973,7 +992,10 @@ describe('workflow_dispatch with deploy-id: current', () => {
     const svc = await service({ version: SHA });
     const emulator = await renderProduction(svc);
     const gh = await github();
-    const run = await job(gh, dispatch()).run('main', dispatchInputs(emulator));
+    const run = await job(gh, dispatch(), { deploy: 'healthy', rollback: 'wrong' }).run(
+      'main',
+      dispatchInputs(emulator),
+    );
     expect(run.outputs).toMatchObject({
       result: 'passed',
       'failure-reason': '',
@@ -1006,7 +1028,10 @@ describe('workflow_dispatch with deploy-id: current', () => {
       return { status: 201, onLive: () => svc.restart({ version: OLD_SHA, faults: '' }) };
     });
     const gh = await github();
-    const run = await job(gh, dispatch()).run('main', dispatchInputs(emulator));
+    const run = await job(gh, dispatch(), { deploy: 'broken', rollback: 'right' }).run(
+      'main',
+      dispatchInputs(emulator),
+    );
     expect(run.outputs).toMatchObject({
       result: 'rolled-back',
       'failure-reason': 'health-schema',
@@ -1041,13 +1066,19 @@ describe('workflow_dispatch with deploy-id: current', () => {
       return { status: 201, onLive: () => svc.restart({ version: OLD_SHA, faults: '' }) };
     });
     const gh = await github();
-    const first = await job(gh, dispatch()).run('main', dispatchInputs(emulator));
+    const first = await job(gh, dispatch(), { deploy: 'broken', rollback: 'right' }).run(
+      'main',
+      dispatchInputs(emulator),
+    );
     expect(first.outputs).toMatchObject({ result: 'rolled-back', 'rolled-back': 'true' });
     const restored = first.outputs['rollback-deploy-id'];
     const before = emulator.requests.length;
 
     // The second run was queued behind the first (`concurrency:` group): what is live now is the rollback.
-    const second = await job(gh, dispatch()).run('main', dispatchInputs(emulator));
+    const second = await job(gh, dispatch(), { deploy: 'healthy', rollback: 'wrong' }).run(
+      'main',
+      dispatchInputs(emulator),
+    );
     expect(targets).toEqual(['dep-previous0000000000']);
     expect(renderCalls(emulator.requests.slice(before)).some((c) => c.startsWith('POST'))).toBe(false);
     expect(second.outputs).toMatchObject({
@@ -1058,7 +1089,8 @@ describe('workflow_dispatch with deploy-id: current', () => {
     expect(second.exitCode).toBe(0);
 
     // A run for the failed commit itself (not `current`) finds its deploy replaced by the rollback.
-    const third = await job(gh, dispatch()).run(
+    // Our broken deploy, already replaced by the rollback: superseded, nothing more to roll back.
+    const third = await job(gh, dispatch(), { deploy: 'broken', rollback: 'wrong' }).run(
       'main',
       dispatchInputs(emulator, { 'deploy-id': '', commit: SHA }),
     );
@@ -1090,9 +1122,11 @@ describe('two runs at once', () => {
       });
       const gh = await github();
       // No `concurrency:` group: both runs find the same failing deploy and reach the rollback together.
+      // Its one rollback is right for each of them (either may be the one that sends it), and each
+      // record counts the calls made during its run: one.
       const runs = await Promise.all([
-        job(gh, dispatch()).run('main', dispatchInputs(emulator)),
-        job(gh, dispatch()).run('main', dispatchInputs(emulator)),
+        job(gh, dispatch(), { deploy: 'broken', rollback: 'right' }).run('main', dispatchInputs(emulator)),
+        job(gh, dispatch(), { deploy: 'broken', rollback: 'right' }).run('main', dispatchInputs(emulator)),
       ]);
       expect(targets).toEqual(['dep-previous0000000000']);
       expect(renderCalls(emulator.requests).filter((c) => c.startsWith('POST'))).toHaveLength(1);
@@ -1125,10 +1159,10 @@ describe('secrets', () => {
       },
     });
     const gh = await github();
-    const run = await job(gh, pullRequestEvent(12, 'feature/notes', SHA)).run(
-      'main',
-      renderPreviewInputs(emulator, { headers: `X-Probe-Key: ${HEADER_SECRET}` }),
-    );
+    const run = await job(gh, pullRequestEvent(12, 'feature/notes', SHA), {
+      deploy: 'broken',
+      rollback: 'wrong',
+    }).run('main', renderPreviewInputs(emulator, { headers: `X-Probe-Key: ${HEADER_SECRET}` }));
     expect(run.outputs).toMatchObject({ result: 'failed', 'failure-reason': 'health-schema' });
     // The evidence was read and published: the log lines are there, with the secrets masked.
     expect(renderCalls(emulator.requests)).toContain('GET /logs');

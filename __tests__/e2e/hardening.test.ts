@@ -54,7 +54,9 @@ describe('bad inputs', () => {
     const before = hostile.requests.length;
     const url: Record<string, string> =
       'url' in inputs || _label === 'missing url' ? {} : { url: `${hostile.url}/ok` };
-    const run = await new Job().run('main', { ...url, 'health-path': '/', ...inputs });
+    // The service (/ok) is fine, only the inputs are wrong; where they name a provider, no rollback is right.
+    const truth = { deploy: 'healthy', rollback: 'provider' in inputs ? 'wrong' : 'n/a' } as const;
+    const run = await new Job({ truth }).run('main', { ...url, 'health-path': '/', ...inputs });
     expect(run.exitCode).toBe(1);
     expect(run.outputs).toMatchObject({
       result: 'failed',
@@ -80,7 +82,7 @@ describe('hostile services', () => {
   it.each(cases)(
     '%s: a clear failure within the timeout, peak RSS under 150 MB',
     async (_label, path, reason, message) => {
-      const run = await new Job().run(
+      const run = await new Job({ truth: { deploy: 'broken', rollback: 'n/a' } }).run(
         'main',
         {
           url: hostile.url,
@@ -126,7 +128,11 @@ checks:
       - request: 'DELETE /api/notes/{{ id }}'
         cleanup: true
 `;
-    const run = await new Job({ env: { SECRET_HEADER: header } }).run('main', {
+    // The service works; the check is written to fail, so that its failing assertion shows (masked) values.
+    const run = await new Job({
+      env: { SECRET_HEADER: header },
+      truth: { deploy: 'healthy', rollback: 'n/a' },
+    }).run('main', {
       url: svc.url,
       'github-token': token,
       headers: `X-Api-Key: ${header}`,
@@ -153,7 +159,8 @@ checks:
 
 describe('evidence', () => {
   it('warns loudly when the verdict rests on a bare 2xx', async () => {
-    const run = await new Job().run('main', {
+    // "It works!": all this step was asked to check.
+    const run = await new Job({ truth: { deploy: 'healthy', rollback: 'n/a' } }).run('main', {
       url: hostile.url,
       'health-path': '/html',
       timeout: '5s',

@@ -10,6 +10,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { Job, type StepRun } from '../../test-kit/runner/job.js';
+import type { Truth } from '../../test-kit/ground-truth.js';
 import { summaryAsText } from '../../test-kit/summary-text.js';
 import { DEMO_REPOSITORY, startRepository, type Repository } from '../../test-kit/repository.js';
 import {
@@ -150,16 +151,23 @@ const inputs = (railway: RailwayEmulator, svc: ExampleService, extra: Record<str
 });
 
 const env = { SMOKE_PASSWORD: 'pw-for-smoke' };
+/*
+ * `truth` is what is true of a job's main (test-kit/ground-truth.ts): a rollback is `right` only for our
+ * deployment that went live and then failed on its own account, `rollback` allowing it; else `wrong`.
+ */
+const HEALTHY: Truth = { deploy: 'healthy', rollback: 'wrong' };
+const BROKEN: Truth = { deploy: 'broken', rollback: 'wrong' };
+const ROLL_BACK: Truth = { deploy: 'broken', rollback: 'right' };
 /** A job of the example repository at SHA, checked out before main; no GitHub API, so no token. */
-const job = () => new Job({ repository: DEMO_REPOSITORY, github: { sha: SHA }, env });
+const job = (truth: Truth) => new Job({ repository: DEMO_REPOSITORY, github: { sha: SHA }, env, truth });
 /**
  * A job whose `pre` reads checks.yml (with its canary) before checkout, as on GitHub: through the contents
  * API of the GitHub emulator, at the job's commit, with the job's token.
  */
-async function jobWithRepository(): Promise<Job> {
+async function jobWithRepository(truth: Truth): Promise<Job> {
   const repository = await startRepository({ sha: SHA });
   repositories.push(repository);
-  return repository.job({ env });
+  return repository.job({ env, truth });
 }
 
 const httpRequests = (requests: readonly RecordedRequest[]) => requests.filter((r) => r.transport === 'http');
@@ -259,7 +267,7 @@ describe('dist/main with provider: railway', () => {
       await svc.restart({ version: SHA });
       successAt = Date.now();
     };
-    const runner = await jobWithRepository();
+    const runner = await jobWithRepository(HEALTHY);
     const pre = await runner.run('pre', inputs(railway, svc));
     expect(pre.stdout).toContain('canary written');
     const before = railway.requests.length;
@@ -315,7 +323,7 @@ describe('dist/main with provider: railway', () => {
       onSuccess: () => svc.restart({ version: SHA }),
     });
     breakSockets(railway);
-    const runner = await jobWithRepository();
+    const runner = await jobWithRepository(HEALTHY);
     await runner.run('pre', inputs(railway, svc));
     const run = await runner.run('main', inputs(railway, svc));
     expect(run.outputs).toMatchObject({
@@ -358,7 +366,7 @@ describe('dist/main with provider: railway', () => {
         onSuccess: () => svc.restart({ version: OLD_SHA, databaseUrl: postgres.url }),
       };
     });
-    const runner = await jobWithRepository();
+    const runner = await jobWithRepository(ROLL_BACK);
     await runner.run('pre', inputs(railway, svc));
     const run = await runner.run('main', inputs(railway, svc));
     expect(run.outputs).toMatchObject({
@@ -429,7 +437,7 @@ describe('dist/main with provider: railway', () => {
       statuses: ['DEPLOYING', 'SUCCESS'],
       onSuccess: () => svc.restart({ version: OLD_SHA, databaseUrl: postgres.url }),
     }));
-    const runner = await jobWithRepository();
+    const runner = await jobWithRepository(ROLL_BACK);
     await runner.run('pre', inputs(railway, svc));
     const run = await runner.run('main', inputs(railway, svc));
     expect(run.outputs).toMatchObject({
@@ -473,7 +481,7 @@ describe('dist/main with provider: railway', () => {
         severity: 'error',
       },
     ]);
-    const run = await job().run('main', inputs(railway, svc, { timeout: '5m' }));
+    const run = await job(BROKEN).run('main', inputs(railway, svc, { timeout: '5m' }));
     expect(run.outputs).toMatchObject({
       result: 'failed',
       'failure-reason': 'deploy-failed',
@@ -527,7 +535,7 @@ describe('dist/main with provider: railway', () => {
         timestamp: new Date(start + i).toISOString(),
       })),
     );
-    const run = await job().run('main', inputs(railway, svc));
+    const run = await job(BROKEN).run('main', inputs(railway, svc));
     expect(run.outputs).toMatchObject({ result: 'failed', 'failure-reason': 'deploy-failed' });
     const reads = sent(railway, 'buildLogs');
     expect(reads).toHaveLength(1);
@@ -558,7 +566,7 @@ describe('dist/main with provider: railway', () => {
       { message: 'Starting Container' },
       { message: 'Error: listen EADDRINUSE: address already in use 0.0.0.0:8080', severity: 'error' },
     ]);
-    const run = await job().run('main', inputs(railway, svc));
+    const run = await job(BROKEN).run('main', inputs(railway, svc));
     expect(run.outputs).toMatchObject({
       result: 'failed',
       'failure-reason': 'deploy-failed',
@@ -582,7 +590,8 @@ describe('dist/main with provider: railway', () => {
     const svc = await service({ version: OLD_SHA, databaseUrl: postgres.url });
     const railway = await emulator();
     railway.script(OURS, ['WAITING', 'SKIPPED']);
-    const run = await job().run('main', inputs(railway, svc));
+    // Our deployment never runs: nothing to pass, and nothing of ours went live to roll back.
+    const run = await job(BROKEN).run('main', inputs(railway, svc));
     expect(run.outputs).toMatchObject({
       result: 'failed',
       'failure-reason': 'deploy-failed',
@@ -599,7 +608,8 @@ describe('dist/main with provider: railway', () => {
     const svc = await service({ version: OLD_SHA, databaseUrl: postgres.url });
     const railway = await emulator();
     railway.script(OURS, ['NEEDS_APPROVAL']);
-    const run = await job().run('main', inputs(railway, svc));
+    // Not deployed (yet): nothing to pass, nothing to roll back.
+    const run = await job(BROKEN).run('main', inputs(railway, svc));
     expect(run.outputs).toMatchObject({
       result: 'failed',
       'failure-reason': 'needs-approval',
@@ -624,7 +634,8 @@ describe('dist/main with provider: railway', () => {
       createdAt: new Date().toISOString(),
       commitHash: NEWER_SHA,
     });
-    const superseded = await job().run('main', inputs(railway, svc, { checks: '' }));
+    // Removed before it ran, for a newer deployment or for nothing: never live.
+    const superseded = await job(BROKEN).run('main', inputs(railway, svc, { checks: '' }));
     expect(superseded.outputs).toMatchObject({
       result: 'superseded',
       'failure-reason': '',
@@ -637,7 +648,7 @@ describe('dist/main with provider: railway', () => {
 
     const alone = await emulator({ deployments: [...history(), ours('BUILDING')] });
     alone.script(OURS, ['REMOVED']);
-    const canceled = await job().run('main', inputs(alone, svc, { checks: '' }));
+    const canceled = await job(BROKEN).run('main', inputs(alone, svc, { checks: '' }));
     expect(canceled.outputs).toMatchObject({
       result: 'failed',
       'failure-reason': 'deploy-canceled',
@@ -665,7 +676,8 @@ describe('dist/main with provider: railway', () => {
         });
       },
     });
-    const run = await job().run('main', inputs(railway, svc));
+    // Ours is degraded, but a newer deployment replaces it: rolling back would undo the newer one.
+    const run = await job(BROKEN).run('main', inputs(railway, svc));
     expect(run.outputs).toMatchObject({ result: 'superseded', 'failure-reason': '', 'rolled-back': 'false' });
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toMatch(new RegExp(`::warning title=Deploy Sentinel%3A superseded::.*${NEWER}`));
@@ -677,7 +689,7 @@ describe('dist/main with provider: railway', () => {
     const svc = await service({ version: SHA, databaseUrl: postgres.url, faults: 'warmup=1500' });
     const previous = history().map((d) => ({ ...d, status: 'REMOVED' as const }));
     const railway = await emulator({ deployments: [...previous, ours('SLEEPING')] });
-    const run = await job().run('main', inputs(railway, svc, { checks: '' }));
+    const run = await job(HEALTHY).run('main', inputs(railway, svc, { checks: '' }));
     expect(run.outputs).toMatchObject({
       result: 'passed',
       'deploy-id': OURS,
@@ -696,7 +708,8 @@ describe('dist/main with provider: railway', () => {
     railway.script(OURS, ['DEPLOYING', 'SUCCESS'], {
       onSuccess: () => svc.restart({ version: SHA, faults: 'degraded' }),
     });
-    const run = await job().run('main', inputs(railway, svc));
+    // Live and failing, but Railway can roll back to none of the earlier deployments: no call is right.
+    const run = await job(BROKEN).run('main', inputs(railway, svc));
     expect(run.outputs).toMatchObject({
       result: 'rollback-failed',
       'failure-reason': 'health-schema',
@@ -721,7 +734,7 @@ describe('dist/main with provider: railway', () => {
     railway.script(OURS, ['DEPLOYING', 'SUCCESS'], {
       onSuccess: () => svc.restart({ version: SHA, faults: 'degraded' }),
     });
-    const run = await job().run('main', inputs(railway, svc, { rollback: 'dry-run' }));
+    const run = await job(BROKEN).run('main', inputs(railway, svc, { rollback: 'dry-run' }));
     expect(run.outputs).toMatchObject({
       result: 'failed',
       'failure-reason': 'health-schema',
@@ -758,7 +771,7 @@ describe('dist/main with provider: railway', () => {
         onSuccess: () => svc.restart({ version: SHA }),
       };
     });
-    const runner = await jobWithRepository();
+    const runner = await jobWithRepository(HEALTHY);
     await runner.run('pre', inputs(railway, svc));
     const run = await runner.run('main', inputs(railway, svc, { deploy: 'true' }));
     expect(run.outputs).toMatchObject({
@@ -787,7 +800,7 @@ describe('dist/main with provider: railway', () => {
       ],
     });
     railway.script(OURS, ['BUILDING', 'SUCCESS'], { onSuccess: () => svc.restart({ version: SHA }) });
-    const run = await job().run('main', inputs(railway, svc, { 'deploy-id': OURS, checks: '' }));
+    const run = await job(HEALTHY).run('main', inputs(railway, svc, { 'deploy-id': OURS, checks: '' }));
     expect(run.outputs).toMatchObject({ result: 'passed', 'deploy-id': OURS, 'deploy-status': 'SUCCESS' });
     expect(railway.requests.some((r) => r.fields.includes('deployment') && names(r, OURS))).toBe(true);
     expect(railway.requests.some((r) => names(r, NEWER))).toBe(false);
@@ -803,7 +816,10 @@ describe('dist/main with provider: railway', () => {
         ours('SUCCESS'),
       ],
     });
-    const run = await job().run('main', inputs(railway, svc, { commit: SHA.slice(0, 12), checks: '' }));
+    const run = await job(HEALTHY).run(
+      'main',
+      inputs(railway, svc, { commit: SHA.slice(0, 12), checks: '' }),
+    );
     expect(run.outputs).toMatchObject({ result: 'passed', 'deploy-id': OURS, 'deploy-status': 'SUCCESS' });
     const lists = sent(railway, 'deployments');
     expect(lists.length).toBeGreaterThan(0);
@@ -815,7 +831,7 @@ describe('dist/main with provider: railway', () => {
   it('a deployment that never appears ends at the timeout, naming the commit and the service', async () => {
     const svc = await service({ version: OLD_SHA, databaseUrl: postgres.url });
     const railway = await emulator({ deployments: history() });
-    const run = await job().run('main', inputs(railway, svc, { timeout: '3s' }));
+    const run = await job(BROKEN).run('main', inputs(railway, svc, { timeout: '3s' }));
     expect(run.outputs).toMatchObject({
       result: 'failed',
       'failure-reason': 'deploy-not-found',
@@ -842,7 +858,9 @@ describe('dist/main with provider: railway', () => {
     const railway = await emulator();
     railway.script(OURS, ['SUCCESS'], { onSuccess: () => svc.restart({ version: SHA, faults: 'degraded' }) });
     if (inject) railway.graphqlErrorsNext(1, inject);
-    const run = await job().run('main', inputs(railway, svc, extra));
+    // The deployment is degraded once live, but with a token that does not work nothing can be proven, and a
+    // configuration error never rolls back.
+    const run = await job(BROKEN).run('main', inputs(railway, svc, extra));
     expect(run.outputs).toMatchObject({
       result: 'failed',
       'failure-reason': 'config-error',
@@ -864,7 +882,8 @@ describe('dist/main with provider: railway', () => {
     const svc = await service({ version: OLD_SHA, databaseUrl: postgres.url });
     const railway = await emulator();
     railway.graphqlErrorsNext(5, 'Problem processing request: upstream timed out');
-    const run = await job().run('main', inputs(railway, svc, { 'api-token-type': 'account' }));
+    // The API fails: nothing about our (still queued) deployment can be proven.
+    const run = await job(BROKEN).run('main', inputs(railway, svc, { 'api-token-type': 'account' }));
     expect(run.outputs).toMatchObject({
       result: 'failed',
       'failure-reason': 'provider-error',
@@ -885,7 +904,7 @@ describe('dist/main with provider: railway', () => {
     const previous = history().map((d) => ({ ...d, status: 'REMOVED' as const }));
     const railway = await emulator({ deployments: [...previous, ours('SUCCESS')] });
     railway.failNext(1, 429, headers);
-    const run = await job().run('main', inputs(railway, svc, { checks: '' }));
+    const run = await job(HEALTHY).run('main', inputs(railway, svc, { checks: '' }));
     expect(run.outputs).toMatchObject({ result: 'passed', 'deploy-id': OURS });
     const http = httpRequests(railway.requests);
     expect(http[0]?.status).toBe(429);
@@ -909,7 +928,10 @@ describe('dist/main with provider: railway', () => {
       railway.script(OURS, ['BUILDING', 'DEPLOYING', 'SUCCESS'], {
         onSuccess: () => svc.restart({ version: SHA }),
       });
-      const run = await job().run('main', inputs(railway, svc, { 'api-token-type': tokenType, checks: '' }));
+      const run = await job(HEALTHY).run(
+        'main',
+        inputs(railway, svc, { 'api-token-type': tokenType, checks: '' }),
+      );
       expect(run.outputs).toMatchObject({ result: 'passed', 'deploy-id': OURS });
       const http = httpRequests(railway.requests);
       const detection = http.findIndex((r) => r.fields.includes('projectToken') && r.errors.length === 0);
@@ -932,7 +954,7 @@ describe('dist/main with provider: railway', () => {
     const svc = await service({ version: SHA, databaseUrl: postgres.url });
     const previous = history().map((d) => ({ ...d, status: 'REMOVED' as const }));
     const railway = await emulator({ deployments: [...previous, ours('SUCCESS')], pushInitialStatus: false });
-    const run = await job().run('main', inputs(railway, svc, { checks: '' }));
+    const run = await job(HEALTHY).run('main', inputs(railway, svc, { checks: '' }));
     expect(run.outputs).toMatchObject({ result: 'passed', 'deploy-id': OURS, 'deploy-status': 'SUCCESS' });
     expect(run.durationMs).toBeLessThan(10_000); // the timeout is 20 s
     expect(railway.violations).toEqual([]);
@@ -949,7 +971,8 @@ describe('dist/main with provider: railway', () => {
   ])('%s is a config-class failure naming the input, with no rollback', async (_name, extra, input) => {
     const svc = await service({ version: OLD_SHA, databaseUrl: postgres.url });
     const railway = await emulator();
-    const run = await job().run('main', inputs(railway, svc, extra));
+    // A configuration error; and our deployment stays QUEUED, the service on the old commit: nothing to pass.
+    const run = await job(BROKEN).run('main', inputs(railway, svc, extra));
     expect(run.outputs).toMatchObject({
       result: 'failed',
       'failure-reason': 'config-error',
@@ -968,7 +991,8 @@ describe('dist/main with provider: railway', () => {
     const svc = await service({ version: OLD_SHA, databaseUrl: postgres.url });
     const railway = await emulator({ deployments: history() });
     railway.onDeployTriggered(async () => ({ error: 'Service has no source repository to deploy from' }));
-    const run = await job().run('main', inputs(railway, svc, { deploy: 'true' }));
+    // No deployment is made: nothing to pass, nothing to roll back.
+    const run = await job(BROKEN).run('main', inputs(railway, svc, { deploy: 'true' }));
     expect(run.outputs).toMatchObject({
       result: 'failed',
       'failure-reason': 'provider-error',
@@ -988,7 +1012,7 @@ describe('dist/main with provider: railway', () => {
       onSuccess: () => svc.restart({ version: SHA, faults: 'degraded' }),
     });
     railway.onRollback(async () => ({ error: 'Deployment image has expired' }));
-    const run = await job().run('main', inputs(railway, svc));
+    const run = await job(ROLL_BACK).run('main', inputs(railway, svc));
     expect(run.outputs).toMatchObject({
       result: 'rollback-failed',
       'failure-reason': 'health-schema',
@@ -1009,7 +1033,8 @@ describe('dist/main with provider: railway', () => {
     const svc = await service({ version: SHA, databaseUrl: postgres.url });
     const previous = history().map((d) => ({ ...d, status: 'REMOVED' as const }));
     const railway = await emulator({ deployments: [...previous, ours('SUCCESS')] });
-    const run = await job().run('main', {
+    // The Railway domain cannot be reached from here: no evidence, and `rollback: never`.
+    const run = await job(BROKEN).run('main', {
       ...inputs(railway, svc, { checks: '', timeout: '3s', rollback: 'never' }),
       url: '',
     });

@@ -6,6 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { Job } from '../../test-kit/runner/job.js';
+import type { Truth } from '../../test-kit/ground-truth.js';
 import { summaryAsText } from '../../test-kit/summary-text.js';
 import {
   contentsReads,
@@ -118,16 +119,23 @@ const inputs = (render: RenderEmulator, extra: Record<string, string> = {}) => (
 });
 
 const env = { SMOKE_PASSWORD: 'pw-for-smoke' };
+/*
+ * `truth` is what is true of a job's main (test-kit/ground-truth.ts): a rollback is `right` only for our
+ * deploy that went live and then failed on its own account, `rollback` allowing it; else `wrong`.
+ */
+const HEALTHY: Truth = { deploy: 'healthy', rollback: 'wrong' };
+const BROKEN: Truth = { deploy: 'broken', rollback: 'wrong' };
+const ROLL_BACK: Truth = { deploy: 'broken', rollback: 'right' };
 /** A job of the example repository at SHA, checked out before main; no GitHub API, so no token. */
-const job = () => new Job({ repository: DEMO_REPOSITORY, github: { sha: SHA }, env });
+const job = (truth: Truth) => new Job({ repository: DEMO_REPOSITORY, github: { sha: SHA }, env, truth });
 /**
  * A job whose `pre` reads checks.yml (with its canary) before checkout, as on GitHub: through the contents
  * API of the GitHub emulator, at the job's commit, with the job's token.
  */
-async function jobWithRepository(): Promise<{ runner: Job; repository: Repository }> {
+async function jobWithRepository(truth: Truth): Promise<{ runner: Job; repository: Repository }> {
   const repository = await startRepository({ sha: SHA });
   repositories.push(repository);
-  return { runner: repository.job({ env }), repository };
+  return { runner: repository.job({ env, truth }), repository };
 }
 
 /** `METHOD path` of every call, with the service prefix shortened, for exact call assertions. */
@@ -171,7 +179,7 @@ describe('dist/main with provider: render', () => {
         onLive: () => svc.restart({ version: SHA }),
       },
     );
-    const { runner, repository } = await jobWithRepository();
+    const { runner, repository } = await jobWithRepository(HEALTHY);
     const pre = await runner.run('pre', inputs(render));
     expect(pre.stdout).toContain('canary written');
     expect(contentsReads(repository.github)).toEqual([
@@ -226,7 +234,7 @@ describe('dist/main with provider: render', () => {
       target = deployId;
       return { status: 201, onLive: () => svc.restart({ version: OLD_SHA, databaseUrl: postgres.url }) };
     });
-    const { runner } = await jobWithRepository();
+    const { runner } = await jobWithRepository(ROLL_BACK);
     await runner.run('pre', inputs(render));
     const run = await runner.run('main', inputs(render));
     expect(run.outputs).toMatchObject({
@@ -292,7 +300,7 @@ describe('dist/main with provider: render', () => {
         reason: { failure: { evicted: false, nonZeroExit: 1 } },
       },
     });
-    const run = await job().run('main', inputs(render));
+    const run = await job(BROKEN).run('main', inputs(render));
     expect(run.outputs).toMatchObject({
       result: 'failed',
       'failure-reason': 'deploy-failed',
@@ -328,7 +336,7 @@ describe('dist/main with provider: render', () => {
       { type: 'build', timestamp: at(0.7), message: 'Traceback (most recent call last):' },
       { type: 'build', timestamp: at(0.7), message: "ModuleNotFoundError: No module named 'psycopg2'" },
     ]);
-    const run = await job().run('main', { ...inputs(render), timeout: '5m' });
+    const run = await job(BROKEN).run('main', { ...inputs(render), timeout: '5m' });
     expect(run.outputs).toMatchObject({
       result: 'failed',
       'failure-reason': 'deploy-failed',
@@ -351,7 +359,8 @@ describe('dist/main with provider: render', () => {
       onLive: () => svc.restart({ version: SHA, faults: 'degraded' }),
     });
     render.onRollback(async () => ({ status: 400, message: 'deploy cannot be rolled back to' }));
-    const run = await job().run('main', inputs(render));
+    // Sending the rollback is right; Render refusing it is the case.
+    const run = await job(ROLL_BACK).run('main', inputs(render));
     expect(run.outputs).toMatchObject({
       result: 'rollback-failed',
       'failure-reason': 'health-schema',
@@ -381,7 +390,8 @@ describe('dist/main with provider: render', () => {
         });
       },
     });
-    const run = await job().run('main', inputs(render));
+    // Ours is degraded, but a newer deploy replaces it: rolling back would undo the newer one.
+    const run = await job(BROKEN).run('main', inputs(render));
     expect(run.outputs).toMatchObject({ result: 'superseded', 'failure-reason': '', 'rolled-back': 'false' });
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toMatch(/::warning title=Deploy Sentinel%3A superseded::.*dep-newer0000000000000/);
@@ -400,7 +410,10 @@ describe('dist/main with provider: render', () => {
       status: 201,
       onLive: () => svc.restart({ version: OLD_SHA, databaseUrl: postgres.url, faults: '' }),
     }));
-    const run = await job().run('main', { ...inputs(render, { checks: '' }), 'pause-auto-deploy': 'true' });
+    const run = await job(ROLL_BACK).run('main', {
+      ...inputs(render, { checks: '' }),
+      'pause-auto-deploy': 'true',
+    });
     expect(run.outputs).toMatchObject({ result: 'rolled-back', 'failure-reason': 'health-schema' });
     const patch = render.requests.find((r) => r.method === 'PATCH');
     expect(patch?.path).toBe(`/v1/services/${SERVICE_ID}`);
@@ -421,7 +434,8 @@ describe('dist/main with provider: render', () => {
       status: 'build_in_progress',
       createdAt: new Date().toISOString(),
     });
-    const superseded = await job().run('main', inputs(render, { checks: '' }));
+    // Canceled before it went live, for a newer deploy or for nothing: never live.
+    const superseded = await job(BROKEN).run('main', inputs(render, { checks: '' }));
     expect(superseded.outputs).toMatchObject({
       result: 'superseded',
       'deploy-status': 'canceled',
@@ -432,7 +446,7 @@ describe('dist/main with provider: render', () => {
 
     const alone = await emulator(svc);
     alone.script('dep-ours00000000000000', ['canceled']);
-    const canceled = await job().run('main', inputs(alone, { checks: '' }));
+    const canceled = await job(BROKEN).run('main', inputs(alone, { checks: '' }));
     expect(canceled.outputs).toMatchObject({ result: 'failed', 'failure-reason': 'deploy-canceled' });
     expect(summaryAsText(canceled.summary)).toContain(`production still serves version ${OLD_SHA}`);
     expect(render.violations).toEqual([]);
@@ -445,7 +459,7 @@ describe('dist/main with provider: render', () => {
       deploys: [...history.map((d) => ({ ...d, status: 'deactivated' as const })), ours('live')],
     });
     render.failNext(1, 429, { 'Retry-After': '2', 'Ratelimit-Remaining': '0', 'Ratelimit-Reset': '2' });
-    const run = await job().run('main', inputs(render, { checks: '' }));
+    const run = await job(HEALTHY).run('main', inputs(render, { checks: '' }));
     expect(run.outputs.result).toBe('passed');
     expect(render.requests[0]?.status).toBe(429);
     expect((render.requests[1]?.at ?? 0) - (render.requests[0]?.at ?? 0)).toBeGreaterThanOrEqual(1900);
@@ -456,7 +470,7 @@ describe('dist/main with provider: render', () => {
   it('a deploy that never appears ends at the timeout, naming the commit and the service', async () => {
     const svc = await service({ version: OLD_SHA, databaseUrl: postgres.url });
     const render = await emulator(svc, { deploys: history });
-    const run = await job().run('main', { ...inputs(render), timeout: '3s' });
+    const run = await job(BROKEN).run('main', { ...inputs(render), timeout: '3s' });
     expect(run.outputs).toMatchObject({
       result: 'failed',
       'failure-reason': 'deploy-not-found',
@@ -493,7 +507,7 @@ describe('dist/main with provider: render', () => {
       finishedAt: at(1999),
     });
     const render = await emulator(svc, { deploys: [...many, ours('live')] });
-    const run = await job().run('main', inputs(render, { checks: '' }));
+    const run = await job(HEALTHY).run('main', inputs(render, { checks: '' }));
     expect(run.outputs).toMatchObject({ result: 'passed', 'deploy-id': 'dep-ours00000000000000' });
     const pages = render.requests.filter((r) => r.path.endsWith('/deploys'));
     expect(pages).toHaveLength(3);
@@ -507,7 +521,7 @@ describe('dist/main with provider: render', () => {
     render.script('dep-ours00000000000000', ['live'], {
       onLive: () => svc.restart({ version: SHA, faults: 'degraded' }),
     });
-    const run = await job().run('main', { ...inputs(render), rollback: 'dry-run' });
+    const run = await job(BROKEN).run('main', { ...inputs(render), rollback: 'dry-run' });
     expect(run.outputs).toMatchObject({
       result: 'failed',
       'failure-reason': 'health-schema',
@@ -535,7 +549,7 @@ describe('dist/main with provider: render', () => {
       statuses: ['build_in_progress', 'live'],
       onLive: () => svc.restart({ version: SHA }),
     }));
-    const { runner } = await jobWithRepository();
+    const { runner } = await jobWithRepository(HEALTHY);
     await runner.run('pre', inputs(render));
     const run = await runner.run('main', { ...inputs(render), deploy: 'true' });
     expect(run.outputs).toMatchObject({ result: 'passed', 'deploy-id': 'dep-triggered000000000' });
@@ -550,7 +564,8 @@ describe('dist/main with provider: render', () => {
     const svc = await service({ version: OLD_SHA, databaseUrl: postgres.url });
     const render = await emulator(svc, { deploys: history });
     render.onDeployTriggered(async () => ({ status: 409, message: 'a deploy is already in progress' }));
-    const run = await job().run('main', { ...inputs(render), deploy: 'true' });
+    // No deploy of ours is made: nothing to pass, nothing to roll back.
+    const run = await job(BROKEN).run('main', { ...inputs(render), deploy: 'true' });
     expect(run.outputs).toMatchObject({ result: 'failed', 'failure-reason': 'provider-error' });
     expect(summaryAsText(run.summary)).toContain('409 conflict: a deploy is already in progress');
   });
@@ -561,7 +576,8 @@ describe('dist/main with provider: render', () => {
   ])('%s is a config-class failure with no rollback', async (_name, override, input) => {
     const svc = await service({ version: OLD_SHA, databaseUrl: postgres.url });
     const render = await emulator(svc);
-    const run = await job().run('main', { ...inputs(render), ...override });
+    // A configuration error; and our deploy stays building, the service on the old commit: nothing to pass.
+    const run = await job(BROKEN).run('main', { ...inputs(render), ...override });
     expect(run.outputs).toMatchObject({
       result: 'failed',
       'failure-reason': 'config-error',

@@ -3,6 +3,9 @@
  * checkout, post after a failed main, cancellation. These are the runs that failed on a real runner while
  * a suite that set only the inputs a test passed stayed green.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
 import { Job } from '../../test-kit/runner/job.js';
 import { startExampleService, type ExampleService } from '../../test-kit/example-service.js';
@@ -31,6 +34,45 @@ afterEach(async () => {
 });
 afterAll(async () => {
   await Promise.all(services.map((s) => s.stop()));
+});
+
+describe('the runner contract itself', () => {
+  it('sets INPUT_* for every declared input: the given value, else the default with ${{ }} evaluated, else empty', async () => {
+    // A minimal action whose main prints the INPUT_* variables it was started with.
+    const dir = mkdtempSync(join(tmpdir(), 'runner-contract-'));
+    writeFileSync(
+      join(dir, 'action.yml'),
+      [
+        'name: inputs',
+        'inputs:',
+        '  given: { default: from-action-yml }',
+        '  defaulted: { default: auto }',
+        '  token: { default: "${{ github.token }}" }',
+        '  sha: { default: "${{ github.sha }}" }',
+        '  optional: { required: false }',
+        'runs: { using: node24, main: main.mjs }',
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(
+      join(dir, 'main.mjs'),
+      `const inputs = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('INPUT_')));\n` +
+        `console.log(JSON.stringify(inputs));\n`,
+    );
+    const run = await new Job({
+      actionDir: dir,
+      github: { sha: SHA },
+      githubApi: { url: 'http://127.0.0.1:9', token: 'ghs_runnerContractToken' },
+      truth: { deploy: 'healthy', rollback: 'n/a' },
+    }).run('main', { given: 'from-the-step' });
+    expect(JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}')).toEqual({
+      INPUT_GIVEN: 'from-the-step',
+      INPUT_DEFAULTED: 'auto',
+      INPUT_TOKEN: 'ghs_runnerContractToken',
+      INPUT_SHA: SHA,
+      INPUT_OPTIONAL: '',
+    });
+  });
 });
 
 describe('dist/main started as the runner starts it', () => {

@@ -21,6 +21,7 @@ import {
   type RenderEmulator,
 } from '../../test-kit/emulators/render-emulator.js';
 import type { Permissions } from '../../test-kit/emulators/github-emulator.js';
+import type { Truth } from '../../test-kit/ground-truth.js';
 
 const SHA = '3f9c2e1d4b5a69788796a5b4c3d2e1f0a9b8c7d6';
 const OLD_SHA = '1111111aaaaaaaabbbbbbbbccccccccdddddddd0';
@@ -142,14 +143,15 @@ async function holds(svc: ExampleService, id: string): Promise<boolean> {
 }
 
 /**
- * A job of the example repository at SHA, and its `pre`, which must write the canary: the job, the id of
- * the canary note, and the notes the service held before.
+ * A job of the example repository at SHA (`truth`: what is true of its main), and its `pre`, which must
+ * write the canary: the job, the id of the canary note, and the notes the service held before.
  */
 async function preWroteCanary(
   svc: ExampleService,
   inputs: Record<string, string>,
+  truth: Truth,
 ): Promise<{ job: Job; canary: string; before: Map<string, string> }> {
-  const job = (await repository()).job({ env });
+  const job = (await repository()).job({ env, truth });
   const before = await notes(svc);
   const pre = await job.run('pre', inputs);
   expect(pre).toMatchObject({ ran: true, exitCode: 0 });
@@ -163,7 +165,7 @@ describe('pre, checkout, the deploy, main, post', () => {
   it('pre reads the checks file through the contents API in an empty workspace; main reads the canary; post deletes it', async () => {
     const svc = await service({ version: OLD_SHA, databaseUrl: postgres.url });
     const repo = await repository();
-    const job = repo.job({ env });
+    const job = repo.job({ env, truth: { deploy: 'healthy', rollback: 'n/a' } });
     const inputs = urlInputs(svc);
     const before = await notes(svc);
 
@@ -234,7 +236,9 @@ describe('pre cannot read the checks file', () => {
         onLive: () => svc.restart({ version: SHA }),
       });
       const repo = await repository({ permissions });
-      const job = repo.job({ env });
+      // The service works, but without a canary the persistence a pass needs is not proven; a failure that
+      // is not the deploy's own is never rolled back.
+      const job = repo.job({ env, truth: { deploy: 'broken', rollback: 'wrong' } });
       const inputs = renderInputs(emulator, { checks: path });
       const before = await notes(svc);
 
@@ -285,6 +289,8 @@ describe('post after main failed', () => {
       },
       { result: 'failed', 'failure-reason': 'deploy-failed', 'rolled-back': 'false' },
       0,
+      // Never live: nothing to roll back.
+      { deploy: 'broken', rollback: 'wrong' } as Truth,
     ],
     [
       'rolled back: the release fell back to SQLite, the previous deploy was restored',
@@ -299,13 +305,14 @@ describe('post after main failed', () => {
       },
       { result: 'rolled-back', 'failure-reason': 'health-schema', 'rolled-back': 'true' },
       1,
+      { deploy: 'broken', rollback: 'right' } as Truth,
     ],
-  ])('%s: post deletes the canary', async (_how, scenario, outputs, rollbackCalls) => {
+  ])('%s: post deletes the canary', async (_how, scenario, outputs, rollbackCalls, truth) => {
     const svc = await service({ version: OLD_SHA, databaseUrl: postgres.url });
     const emulator = await render(svc);
     await scenario(emulator, svc);
     const inputs = renderInputs(emulator);
-    const { job, canary, before } = await preWroteCanary(svc, inputs);
+    const { job, canary, before } = await preWroteCanary(svc, inputs, truth);
 
     const main = await job.run('main', inputs);
     expect(main.outputs).toMatchObject({ ...outputs, 'deploy-id': OURS });
@@ -334,7 +341,9 @@ describe('auto-deploy raced the job', () => {
       { id: OURS, commit: SHA, status: 'live', createdAt: at(8), finishedAt: at(5) },
     ]);
     const inputs = renderInputs(emulator);
-    const { job, canary } = await preWroteCanary(svc, inputs);
+    // The service works, but the canary cannot prove persistence across a deploy already serving; a
+    // failure that is not the deploy's own is never rolled back.
+    const { job, canary } = await preWroteCanary(svc, inputs, { deploy: 'broken', rollback: 'wrong' });
 
     const main = await job.run('main', inputs);
     expect(main.outputs).toMatchObject({
@@ -369,7 +378,8 @@ describe('the job is cancelled during main', () => {
   it('while waiting for the service: run-canceled, no rollback was in flight; post still runs', async () => {
     const svc = await service({ version: OLD_SHA, databaseUrl: postgres.url });
     const inputs = urlInputs(svc, { timeout: '60s' });
-    const { job, canary } = await preWroteCanary(svc, inputs);
+    // Still warming up when cancelled: nothing proven.
+    const { job, canary } = await preWroteCanary(svc, inputs, { deploy: 'broken', rollback: 'n/a' });
     await svc.restart({ version: SHA, faults: 'warmup=60000' });
 
     const main = await job.run('main', inputs, {
@@ -425,7 +435,8 @@ describe('the job is cancelled during main', () => {
         return { status: 201, statuses: ['update_in_progress'] };
       });
       const inputs = renderInputs(emulator);
-      const { job, canary } = await preWroteCanary(svc, inputs);
+      // Live and degraded: the rollback was right; the job was cancelled while it was under way.
+      const { job, canary } = await preWroteCanary(svc, inputs, { deploy: 'broken', rollback: 'right' });
 
       const main = await job.run('main', inputs, { cancel: { whenOutput: cancelWhen } });
       answer();
