@@ -52,7 +52,8 @@ async function requestsPerTenMinutes(intervalMs: number, phase: 'reconciling' | 
     operationReads: 1_000_000,
   });
   const id = 'shop-api-00002-new';
-  const steps: RevisionStep[] = phase === 'reconciling' ? Array.from({ length: 5000 }, () => 'RECONCILING') : [];
+  const steps: RevisionStep[] =
+    phase === 'reconciling' ? Array.from({ length: 5000 }, () => 'RECONCILING') : [];
   emulator.deployRevision({ id, commit: SHA, steps, traffic: phase === 'routing' ? 'none' : 'latest' });
   if (phase === 'routing') {
     emulator.script(id, ['SUCCEEDED']);
@@ -69,7 +70,12 @@ async function requestsPerTenMinutes(intervalMs: number, phase: 'reconciling' | 
     token: TOKEN,
     serviceId: SERVICE,
     service: parseServiceName(SERVICE)!,
-    credentials: tokenSource({ apiToken: TOKEN, projectId: 'deploy-sentinel', env: {}, mask: () => undefined }),
+    credentials: tokenSource({
+      apiToken: TOKEN,
+      projectId: 'deploy-sentinel',
+      env: {},
+      mask: () => undefined,
+    }),
     http: createHttpClient({ dispatcher, secrets, timeoutMs: 10_000 }),
     clock,
     sleep: async (ms) => {
@@ -84,8 +90,10 @@ async function requestsPerTenMinutes(intervalMs: number, phase: 'reconciling' | 
   try {
     const before = emulator.requests.length;
     const waited = await provider.waitForDeploy(id, deadline, () => {});
-    if (waited.settled) throw new Error(`the revision settled (${waited.deploy.status}); the wait measures nothing`);
-    if (emulator.violations.length > 0) throw new Error(`emulator violations: ${emulator.violations.join('; ')}`);
+    if (waited.settled)
+      throw new Error(`the revision settled (${waited.deploy.status}); the wait measures nothing`);
+    if (emulator.violations.length > 0)
+      throw new Error(`emulator violations: ${emulator.violations.join('; ')}`);
     return emulator.requests.length - before;
   } finally {
     await dispatcher.close();
@@ -156,9 +164,11 @@ async function readyToVerdict(
       soak: '0s',
     });
     const ended = Date.now();
-    if (run.outputs.result !== 'passed') throw new Error(`expected a pass, got ${run.outputs.result}: ${run.stdout}`);
+    if (run.outputs.result !== 'passed')
+      throw new Error(`expected a pass, got ${run.outputs.result}: ${run.stdout}`);
     if (!readyAt) throw new Error('the run passed before the revision went ready');
-    if (emulator.violations.length > 0) throw new Error(`emulator violations: ${emulator.violations.join('; ')}`);
+    if (emulator.violations.length > 0)
+      throw new Error(`emulator violations: ${emulator.violations.join('; ')}`);
     return ended - readyAt;
   } finally {
     clearTimeout(ready);

@@ -29,7 +29,7 @@ function stage(name, command, args, env = {}) {
   return ok;
 }
 
-function jest(name, folder) {
+function jest(name, folder, extraArgs = []) {
   const out = join(tmp, `jest-${folder}.json`);
   rmSync(out, { force: true });
   const ok = stage(
@@ -40,6 +40,7 @@ function jest(name, folder) {
       `__tests__/${folder}`,
       '--json',
       `--outputFile=${out}`,
+      ...extraArgs,
     ],
     {
       NODE_OPTIONS: '--experimental-vm-modules --no-warnings=ExperimentalWarning',
@@ -92,7 +93,9 @@ const stages = [
     stage('lint', node24, [bin('eslint'), '.']) && stage('format', node24, [bin('prettier'), '--check', '.']),
   () => jest('unit tests', 'unit'),
   () => jest('integration tests', 'integration'),
-  () => jest('end-to-end tests', 'e2e'),
+  // Three files at a time: an end-to-end case spends most of its time waiting (soak windows, timeouts,
+  // polling), not computing. The fault suite, which bounds every case's time, runs one file at a time.
+  () => jest('end-to-end tests', 'e2e', ['--maxWorkers=3']),
   () => jest('fault tests', 'fault'),
   () =>
     stage('reliability table', node24, [join(root, 'scripts', 'reliability.mjs'), `--since=${runStartedAt}`]),

@@ -1,4 +1,4 @@
-import { getOctokit } from '@actions/github';
+import type { getOctokit } from '@actions/github';
 import { fetch as undiciFetch, type Dispatcher } from 'undici';
 import { SentinelError, errorMessage } from './errors.js';
 import { HttpError, type HttpClient } from './http.js';
@@ -222,13 +222,7 @@ export async function publishToGitHub(options: {
   comment: CommentMode;
 }): Promise<GitHubPublication> {
   const { context, report } = options;
-  const octokit = getOctokit(options.token, {
-    baseUrl: options.apiUrl,
-    // Through the run's one dispatcher, like every other request the action sends.
-    request: {
-      fetch: (url: string, init: object) => undiciFetch(url, { ...init, dispatcher: options.dispatcher }),
-    },
-  });
+  const octokit = await octokitFor(options);
   const publication: GitHubPublication = { warnings: [] };
   const repo = { owner: context.owner, repo: context.repo };
 
@@ -282,12 +276,7 @@ export async function pullRequestForCommit(options: {
   repo: string;
   sha: string;
 }): Promise<number | undefined> {
-  const octokit = getOctokit(options.token, {
-    baseUrl: options.apiUrl,
-    request: {
-      fetch: (url: string, init: object) => undiciFetch(url, { ...init, dispatcher: options.dispatcher }),
-    },
-  });
+  const octokit = await octokitFor(options);
   const pulls = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({
     owner: options.owner,
     repo: options.repo,
@@ -297,6 +286,25 @@ export async function pullRequestForCommit(options: {
 }
 
 type Octokit = ReturnType<typeof getOctokit>;
+
+/**
+ * A GitHub client for one token. Octokit (a megabyte bundled) loads here, on the first call, so a run with
+ * nothing to publish never loads it. Its requests go through the run's one dispatcher, like every other
+ * request the action sends.
+ */
+async function octokitFor(options: {
+  token: string;
+  apiUrl: string;
+  dispatcher: Dispatcher;
+}): Promise<Octokit> {
+  const { getOctokit: create } = await import('@actions/github');
+  return create(options.token, {
+    baseUrl: options.apiUrl,
+    request: {
+      fetch: (url: string, init: object) => undiciFetch(url, { ...init, dispatcher: options.dispatcher }),
+    },
+  });
+}
 
 async function findComment(
   octokit: Octokit,

@@ -326,6 +326,17 @@ export type WaitResult =
     };
 
 /**
+ * The pause before a confirming check (after a pass, while `success-threshold` is not yet reached; capped at
+ * `interval`). It was 500 ms, when the confirming checks were the only defence against a service that
+ * answers once and dies. The soak (`soak`, soak.ts) now carries that defence: it keeps checking at
+ * `interval` for its whole window, and `failure-threshold` failures in it fail the run. What is left for the
+ * confirming check is to see that a pass was not a single stray answer, and a second look 50 ms later does
+ * that without putting most of half a second between healthy and the verdict (bench/RESULTS.md, "the
+ * trade").
+ */
+export const CONFIRM_SPACING_MS = 50;
+
+/**
  * Polls the health endpoint until the deploy is live, on the expected version and healthy on
  * `successThreshold` consecutive checks.
  *
@@ -334,7 +345,7 @@ export type WaitResult =
  *   `failureThreshold`, so a settled bad deploy fails fast instead of burning the whole timeout.
  * - After the first pass every failure counts, and a pass needs `successThreshold` passes in a row:
  *   one lucky response cannot pass a flapping service, and one blip cannot fail a healthy one.
- * - Confirming checks follow quickly (a fraction of the interval), so a verdict is not an interval late.
+ * - Confirming checks follow quickly ({@link CONFIRM_SPACING_MS}), so a verdict is not an interval late.
  */
 export async function waitUntilHealthy(
   http: HttpClient,
@@ -347,7 +358,7 @@ export async function waitUntilHealthy(
     maxMs: options.intervalMs,
     random: options.random,
   });
-  const confirmDelayMs = Math.min(500, options.intervalMs);
+  const confirmDelayMs = Math.min(CONFIRM_SPACING_MS, options.intervalMs);
   const progress = new ProgressReporter(clock, deadline, options.log);
   let passes = 0;
   let failures = 0;

@@ -356,6 +356,7 @@ async function verifyRestored(
       note: `rolled back to ${deployText(target)} as deploy ${decided.deployId}; then ${soaked.message}.`,
     };
   }
+  if (soaked?.kind === 'passed') warnings.push(...(soaked.warnings ?? []));
   const verification =
     soaked?.kind === 'failed'
       ? { ...verified, failure: { reason: soaked.reason, message: soaked.message } }

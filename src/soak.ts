@@ -7,6 +7,7 @@ import {
   type HealthPolling,
   type HealthSettings,
 } from './health.js';
+import { errorMessage } from './errors.js';
 import { Deadline } from './poll.js';
 import { newerDeploys } from './providers/history.js';
 import type { Deploy, Provider } from './providers/types.js';
@@ -22,7 +23,8 @@ export interface SoakSettings {
 
 /** How the soak ended. */
 export type SoakResult =
-  | { kind: 'passed' }
+  /** `warnings`: what the soak could not watch (the provider's API failing), for the run's warnings. */
+  | { kind: 'passed'; warnings?: string[] }
   | { kind: 'failed'; reason: FailureReason; message: string; version?: string }
   | { kind: 'superseded'; message: string };
 
@@ -57,7 +59,8 @@ export async function soak(
   if (windowMs <= 0) return { kind: 'passed' };
   return phase(`${target.label ?? ''}Soak: keep watching for ${formatDuration(windowMs)}`, async () => {
     const result = await watch(settings, target, deps, Deadline.after(deps.clock, windowMs));
-    return { value: result, ok: result.kind !== 'failed', note: result.kind };
+    const warnings = result.kind === 'passed' ? (result.warnings ?? []) : [];
+    return { value: result, ok: result.kind !== 'failed', note: [result.kind, ...warnings].join('; ') };
   });
 }
 
@@ -73,6 +76,7 @@ async function watch(
     const now = deps.clock.now();
     return `during the soak, ${formatDuration(now - started)} after it began (at ${new Date(now).toISOString()})`;
   };
+  let unwatched: string | undefined;
   const provider =
     target.provider && target.deploy
       ? target.provider
@@ -91,11 +95,23 @@ async function watch(
               message: `${target.provider?.label} deploy ${signal.deploy.id} stopped serving ${during()}: ${signal.why}`,
             };
           })
+          .catch((error: unknown): undefined => {
+            // The provider's API failing (after the client's retries) says nothing about the deploy: the
+            // health check keeps watching alone, and the run says what was not watched. Once the soak has
+            // ended, an error from stopping the watch is no news.
+            if (stop.signal.aborted) return undefined;
+            unwatched = deps.secrets.redact(
+              `${target.provider?.label ?? 'The provider'}'s status of deploy ${target.deploy?.id} could not be read ${during()} (${errorMessage(error)}); for the rest of the soak only the health check watched it`,
+            );
+            deps.log.warning(unwatched);
+            return undefined;
+          })
       : Promise.resolve(undefined);
   const health = probeLoop(settings, target, deps, deadline, stop.signal, during);
   try {
     // Whichever finds a failure first ends the soak; the other is stopped.
-    return await Promise.race([health, provider.then((found) => found ?? health)]);
+    const result = await Promise.race([health, provider.then((found) => found ?? health)]);
+    return result.kind === 'passed' && unwatched ? { kind: 'passed', warnings: [unwatched] } : result;
   } finally {
     stop.abort();
     await Promise.allSettled([health, provider]);

@@ -50,6 +50,8 @@ const START_TIMEOUT_MS = 10_000;
  * a few seconds alone, over 30 s on a loaded 2-core machine. Only a start that never comes waits this long.
  */
 const POSTGRES_START_TIMEOUT_MS = 90_000;
+/** For a test's `beforeAll` that starts embedded PostgreSQL: the start's own limit, and room to report it. */
+export const POSTGRES_SETUP_TIMEOUT_MS = POSTGRES_START_TIMEOUT_MS + 10_000;
 const STOP_TIMEOUT_MS = 5_000;
 
 /** Variables the service reads; never inherited, so a developer's shell cannot change what a test runs. */

@@ -20,6 +20,7 @@ import {
   startExampleService,
   type EmbeddedPostgres,
   type ExampleService,
+  POSTGRES_SETUP_TIMEOUT_MS,
 } from '../../test-kit/example-service.js';
 
 const SHA = '3f9c2e1d4b5a69788796a5b4c3d2e1f0a9b8c7d6';
@@ -50,7 +51,7 @@ async function repository(): Promise<Repository> {
 
 beforeAll(async () => {
   postgres = await startEmbeddedPostgres();
-});
+}, POSTGRES_SETUP_TIMEOUT_MS);
 afterEach(async () => {
   const started = repositories.splice(0);
   try {

@@ -25,6 +25,7 @@ import {
   startExampleService,
   type EmbeddedPostgres,
   type ExampleService,
+  POSTGRES_SETUP_TIMEOUT_MS,
 } from '../../test-kit/example-service.js';
 import {
   PERMISSIVE_PERMISSIONS,
@@ -92,7 +93,7 @@ const railways: RailwayEmulator[] = [];
 
 beforeAll(async () => {
   postgres = await startEmbeddedPostgres();
-});
+}, POSTGRES_SETUP_TIMEOUT_MS);
 afterEach(async () => {
   const started = { githubs: githubs.splice(0), renders: renders.splice(0), railways: railways.splice(0) };
   try {
@@ -635,13 +636,15 @@ describe('dist/main on pull_request events: previews found through the provider 
     expect(run.report?.deploy).toMatchObject({ service: 'shop-api PR #12', commit: SHA });
 
     const calls = renderCalls(emulator.requests);
-    expect(calls).toEqual([
+    // How often the deploy is read while it goes live depends on how long the service takes to restart
+    // (a loaded machine): the calls in order with repeats folded, and a bound on the polls.
+    expect(calls.filter((call, i) => call !== calls[i - 1])).toEqual([
       'GET /services',
       'GET /services/srv-pr12',
       'GET /services/srv-pr12/deploys',
       'GET /services/srv-pr12/deploys/dep-pr12ours000000000',
-      'GET /services/srv-pr12/deploys/dep-pr12ours000000000',
     ]);
+    expect(calls.filter((call) => call.endsWith('/dep-pr12ours000000000')).length).toBeLessThanOrEqual(4);
     expect(emulator.requests[0]?.query).toMatchObject({ includePreviews: 'true', limit: '100' });
     // Production (the base service) was never probed, and nothing of the base service was read but its previews.
     expect(production.requests).toEqual([]);

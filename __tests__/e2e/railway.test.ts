@@ -18,6 +18,7 @@ import {
   startExampleService,
   type EmbeddedPostgres,
   type ExampleService,
+  POSTGRES_SETUP_TIMEOUT_MS,
 } from '../../test-kit/example-service.js';
 import {
   startRailwayEmulator,
@@ -65,7 +66,7 @@ const repositories: Repository[] = [];
 
 beforeAll(async () => {
   postgres = await startEmbeddedPostgres();
-});
+}, POSTGRES_SETUP_TIMEOUT_MS);
 afterEach(async () => {
   const started = emulators.splice(0);
   const github = repositories.splice(0);

@@ -19,6 +19,7 @@ import {
   startExampleService,
   type EmbeddedPostgres,
   type ExampleService,
+  POSTGRES_SETUP_TIMEOUT_MS,
 } from '../../test-kit/example-service.js';
 import {
   startRenderEmulator,
@@ -44,7 +45,7 @@ const repositories: Repository[] = [];
 
 beforeAll(async () => {
   postgres = await startEmbeddedPostgres();
-});
+}, POSTGRES_SETUP_TIMEOUT_MS);
 afterEach(async () => {
   const github = repositories.splice(0);
   try {

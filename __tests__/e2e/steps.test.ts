@@ -14,6 +14,7 @@ import {
   startExampleService,
   type EmbeddedPostgres,
   type ExampleService,
+  POSTGRES_SETUP_TIMEOUT_MS,
 } from '../../test-kit/example-service.js';
 import {
   startRenderEmulator,
@@ -41,7 +42,7 @@ const repositories: Repository[] = [];
 
 beforeAll(async () => {
   postgres = await startEmbeddedPostgres();
-});
+}, POSTGRES_SETUP_TIMEOUT_MS);
 afterEach(async () => {
   const started = { renders: renders.splice(0), repositories: repositories.splice(0) };
   try {

@@ -153,6 +153,31 @@ describe('soak', () => {
     expect(result.kind === 'failed' && result.message).toContain('stopped serving during the soak');
   });
 
+  it("keeps watching with the health check when the provider's API fails, and says what was not watched", async () => {
+    const s = setup(() => ({ status: 200 }));
+    const failing = {
+      label: 'Render',
+      watchLive: async () => {
+        throw new Error('Render API: 503 Service Unavailable after 5 attempts');
+      },
+      listDeploys: async () => [],
+    } as unknown as Provider;
+    const result = await soak(
+      s.settings,
+      { base: new URL(ORIGIN), version: SHA, deploy: live, provider: failing },
+      s.deps,
+      s.phase,
+    );
+    expect(result).toMatchObject({ kind: 'passed' });
+    expect(result.kind === 'passed' && result.warnings).toEqual([
+      expect.stringMatching(
+        /^Render's status of deploy dep-ours could not be read during the soak, .*503 Service Unavailable.*only the health check watched it$/,
+      ),
+    ]);
+    // The health check watched the whole window.
+    expect(s.probes()).toBe(6);
+  });
+
   it('with soak: 0s gives the verdict at once, with no soak phase', async () => {
     const s = setup(() => ({ status: 503 }), 0);
     expect(await soak(s.settings, { base: new URL(ORIGIN), version: SHA }, s.deps, s.phase)).toEqual({

@@ -110,7 +110,10 @@ async function soaked(
     deps,
     record.phase,
   );
-  if (result.kind === 'passed') return verdict;
+  if (result.kind === 'passed') {
+    record.warnings.push(...(result.warnings ?? []));
+    return verdict;
+  }
   if (result.kind === 'superseded') return result;
   return {
     kind: 'failed',

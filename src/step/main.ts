@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { getConfig, runnerConfigSource } from '../config/index.js';
 import type { RunEvent } from '../event.js';
+import { publishVerdict } from '../github.js';
 import { publishConfigError, publishOutcome, runnerPublisher } from '../report.js';
 import type { Result } from '../results.js';
 import { RunRecord, type RunOutcome } from '../run/outcome.js';
@@ -45,8 +46,7 @@ export async function run(): Promise<void> {
       }
       published = true;
       const { report, markdown } = await publishOutcome(outcome, publisher, context.secrets);
-      // The GitHub client (Octokit) loads only when there is something to publish to.
-      const { publishVerdict } = await import('../github.js');
+      // Octokit loads inside, only when there is a token and a repository to publish to.
       const warnings = await publishVerdict({
         settings: { token: config.githubToken, comment: config.comment, commit: config.commit },
         event: context.event,

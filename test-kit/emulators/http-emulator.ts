@@ -271,6 +271,9 @@ export async function startHttpEmulator(options: HttpEmulatorOptions): Promise<H
   };
   const server = createServer((request, response) => {
     enqueue(() => respond(request, response)).catch((error: unknown) => {
+      // The client gave up on the request (an AbortSignal when a soak ends, a cancelled process): no
+      // answer is owed, and nothing is wrong with the request.
+      if (clientAborted(request, error)) return;
       violations.push(`${options.name} crashed on ${request.method} ${request.url}: ${String(error)}`);
       if (!response.headersSent) response.writeHead(500);
       response.end();
@@ -328,6 +331,16 @@ function sendReply(response: ServerResponse, reply: Reply): void {
 }
 
 /** Reads a body up to `limit` bytes; past it, stops keeping chunks (the rest is drained, not stored). */
+function clientAborted(request: IncomingMessage, error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return (
+    request.destroyed &&
+    (code === 'ECONNRESET' ||
+      code === 'ERR_STREAM_PREMATURE_CLOSE' ||
+      (error as Error)?.message === 'aborted')
+  );
+}
+
 async function readBody(
   request: IncomingMessage,
   limit: number,
