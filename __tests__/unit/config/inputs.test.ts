@@ -6,6 +6,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { getConfig, INPUT_DEFAULTS, type ConfigSource } from '../../../src/config/index.js';
+import { InputReader, runnerConfigSource } from '../../../src/config/inputs.js';
 import type { RunEvent } from '../../../src/event.js';
 import { ConfigError } from '../../../src/errors.js';
 import { SecretRegistry } from '../../../src/secrets.js';
@@ -128,4 +129,136 @@ describe('action.yml defaults, filled in as the runner fills them', () => {
       { seed: 20261202, numRuns: 300 },
     );
   });
+});
+
+describe('InputReader, rule by rule', () => {
+  /** Written as a duration, but too large for a number of milliseconds. */
+  const HUGE = `${'9'.repeat(400)}h`;
+  const readerOf = (given: Record<string, string>) =>
+    new InputReader({ input: (name) => given[name] ?? '', env: {} });
+
+  it('reads the runner’s INPUT_* variables, trimmed', () => {
+    process.env['INPUT_HEALTH-PATH'] = '  /ready  ';
+    try {
+      expect(runnerConfigSource.input('health-path')).toBe('/ready');
+      expect(runnerConfigSource.env).toBe(process.env);
+    } finally {
+      delete process.env['INPUT_HEALTH-PATH'];
+    }
+  });
+
+  it('trims raw values, and takes the default for an empty one', () => {
+    const reader = readerOf({ 'health-path': '  /ready \n', interval: '   ' });
+    expect(reader.raw('health-path')).toBe('/ready');
+    expect(reader.value('interval')).toBe('5s');
+  });
+
+  it('counts as chosen only a value that differs from the default', () => {
+    const reader = readerOf({ interval: '5s', timeout: '2m', 'health-path': '' });
+    expect(reader.chosen('interval')).toBe(false);
+    expect(reader.chosen('timeout')).toBe(true);
+    expect(reader.chosen('health-path')).toBe(false);
+    expect(reader.chosen('url')).toBe(false);
+  });
+
+  it('takes one of the allowed values, in any case only when asked', () => {
+    const reader = readerOf({ provider: 'Render', comment: 'Always', rollback: '' });
+    expect(reader.choice('provider', ['render', 'none'], undefined, true)).toBe('render');
+    expect(reader.choice('comment', ['auto', 'always', 'never'])).toBe('auto');
+    expect(reader.choice('rollback', ['on-failure', 'never'], 'never')).toBe('never');
+    expect(reader.choice('api-token-type', ['auto', 'account'])).toBe('auto');
+    expect(reader.problems).toEqual([
+      {
+        input: 'comment',
+        value: 'Always',
+        problem: 'must be one of auto, always, never',
+        fix: 'set `comment` to one of: auto, always, never',
+      },
+    ]);
+  });
+
+  it('reports a choice that is not allowed and returns the empty value’s stand-in', () => {
+    const reader = readerOf({ rollback: 'sometimes' });
+    expect(reader.choice('rollback', ['on-failure', 'never'], 'never')).toBe('never');
+    expect(reader.problems[0]).toMatchObject({ input: 'rollback', value: 'sometimes' });
+  });
+
+  it('accepts a duration at either end of its range, and names the range otherwise', () => {
+    const reader = readerOf({
+      timeout: '1s',
+      interval: '1h',
+      soak: '2h',
+      'request-timeout': HUGE,
+    });
+    expect(reader.duration('timeout', 1000, 3_600_000)).toBe(1000);
+    expect(reader.duration('interval', 1000, 3_600_000)).toBe(3_600_000);
+    expect(reader.duration('soak', 1000, 3_600_000)).toBe(30_000);
+    expect(reader.duration('request-timeout', 1000, 3_600_000)).toBe(10_000);
+    expect(reader.problems).toEqual([
+      {
+        input: 'soak',
+        value: '2h',
+        problem: 'must be between 1s and 1h00m',
+        fix: 'choose a value in that range',
+      },
+      {
+        input: 'request-timeout',
+        value: HUGE,
+        problem: 'is too large; it must be between 1s and 1h00m',
+        fix: 'choose a value in that range',
+      },
+    ]);
+    const below = readerOf({ timeout: '999ms' });
+    expect(below.duration('timeout', 1000, 3_600_000)).toBe(600_000);
+    expect(below.problems).toHaveLength(1);
+  });
+
+  it.each([
+    ['1', 1],
+    ['20', 20],
+    ['10', 10],
+  ])('accepts the whole number %j', (value, expected) => {
+    const reader = readerOf({ 'success-threshold': value });
+    expect(reader.integer('success-threshold', 1, 20)).toBe(expected);
+    expect(reader.problems).toEqual([]);
+  });
+
+  it.each(['0', '21', '+2', '2.', '2e0', '1x', 'x1', '-1', ' '])('refuses %j as a whole number', (value) => {
+    const reader = readerOf({ 'success-threshold': value });
+    expect(reader.integer('success-threshold', 1, 20)).toBe(2);
+    if (value.trim() !== '') {
+      expect(reader.problems).toEqual([
+        {
+          input: 'success-threshold',
+          value,
+          problem: 'must be a whole number from 1 to 20',
+          fix: 'set `success-threshold` to e.g. 2',
+        },
+      ]);
+    }
+  });
+
+  it.each([
+    ['true', true],
+    ['True', true],
+    ['TRUE', true],
+    ['false', false],
+    ['False', false],
+    ['FALSE', false],
+  ])('reads the boolean %j', (value, expected) => {
+    const reader = readerOf({ deploy: value });
+    expect(reader.boolean('deploy')).toBe(expected);
+    expect(reader.problems).toEqual([]);
+  });
+
+  it.each(['yes', 'truex', 'xtrue', 'falsey', 'nofalse', 'tRUE'])(
+    'refuses %j as a boolean, reading false',
+    (value) => {
+      const reader = readerOf({ deploy: value });
+      expect(reader.boolean('deploy')).toBe(false);
+      expect(reader.problems).toEqual([
+        { input: 'deploy', value, problem: 'is not a boolean', fix: 'use true or false' },
+      ]);
+    },
+  );
 });

@@ -4,7 +4,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { HealthOutcome } from '../../../src/health.js';
 import type { Deploy } from '../../../src/providers/types.js';
-import type { ProbeResult } from '../../../src/results.js';
+import type { FailureReason, ProbeResult } from '../../../src/results.js';
 import { judge, type JudgeFacts } from '../../../src/run/judge.js';
 import type { Verification } from '../../../src/verify.js';
 
@@ -115,5 +115,120 @@ describe('judge', () => {
     const before: HealthOutcome = { ok: true, status: 200, durationMs: 3 };
     const broken = judge(facts(verification, { baseline: before }));
     expect(broken.kind === 'failed' && broken.inconclusive).toBeFalsy();
+  });
+});
+
+describe('judge: each fact on its own (mutation testing)', () => {
+  const failing = (reason: FailureReason, extra: Partial<Verification> = {}): Verification => ({
+    probes: [],
+    healthy: true,
+    failure: { reason, message: `${reason} happened` },
+    ...extra,
+  });
+  const own = (reason: string, version?: string) => ({
+    kind: 'failed',
+    reason,
+    message: `${reason} happened`,
+    version,
+    inconclusive: undefined,
+  });
+
+  it('names the deploy that stopped being live, with or without a provider label', () => {
+    const crashed: Deploy = { ...live, status: 'CRASHED', state: 'failed' };
+    expect(judge(facts({ probes: [], healthy: true, version: 'v1' }, { afterChecks: crashed }))).toEqual({
+      kind: 'failed',
+      reason: 'deploy-failed',
+      message: 'Render deploy dep-1 became CRASHED while the checks ran, although they passed',
+      version: 'v1',
+    });
+    expect(
+      judge({ verification: { probes: [], healthy: true }, versionFrom, afterChecks: crashed }),
+    ).toMatchObject({
+      message: 'The provider deploy dep-1 became CRASHED while the checks ran, although they passed',
+    });
+  });
+
+  it('passes without a status read after the checks', () => {
+    expect(judge(facts({ probes: [], healthy: true }))).toEqual({ kind: 'passed', version: undefined });
+  });
+
+  it('calls a failure the deploy’s own when nothing points elsewhere', () => {
+    expect(judge(facts(failing('check-failed', { version: 'v2' })))).toEqual(own('check-failed', 'v2'));
+    // Never healthy, but no input to blame.
+    expect(judge(facts(failing('health-schema', { healthy: false })))).toEqual(own('health-schema'));
+    // An input to blame, but the service had passed.
+    const hinted = failing('health-status');
+    hinted.failure = {
+      reason: 'health-status',
+      message: 'health-status happened',
+      hint: 'check `health-path`',
+    };
+    expect(judge(facts(hinted))).toMatchObject({ inconclusive: undefined });
+  });
+
+  it('says the health check never passed and which input it points at', () => {
+    const verification: Verification = {
+      probes: [],
+      healthy: false,
+      failure: { reason: 'health-status', message: 'x', hint: 'check `health-path`' },
+    };
+    expect(judge(facts(verification))).toMatchObject({
+      inconclusive: 'the health check never passed, and check `health-path`',
+    });
+    expect(
+      judge(
+        facts(verification, { baseline: { ok: false, reason: 'unreachable', waitable: true, message: 'm' } }),
+      ),
+    ).toMatchObject({ inconclusive: 'the health check never passed, and check `health-path`' });
+  });
+
+  it('quotes the earlier deploy’s failure when it failed the same way', () => {
+    const baseline: HealthOutcome = {
+      ok: false,
+      reason: 'health-schema',
+      waitable: false,
+      message: 'db is sqlite',
+    };
+    expect(judge(facts(failing('health-schema'), { baseline }))).toMatchObject({
+      inconclusive: 'the deploy that served before this one failed the same health check (db is sqlite)',
+    });
+  });
+
+  it('does not blame the check when the earlier deploy failed it another way, or was only starting', () => {
+    const other: HealthOutcome = { ok: false, reason: 'unreachable', waitable: true, message: 'refused' };
+    expect(judge(facts(failing('health-schema'), { baseline: other }))).toEqual(own('health-schema'));
+    const starting: HealthOutcome = { ok: false, reason: 'not-ready', waitable: true, message: '503' };
+    expect(judge(facts(failing('not-ready'), { baseline: starting }))).toEqual(own('not-ready'));
+    const passing: HealthOutcome = { ok: true, status: 200, durationMs: 1 };
+    expect(judge(facts(failing('health-schema'), { baseline: passing, expectVersion: 'abc1234' }))).toEqual(
+      own('health-schema'),
+    );
+  });
+
+  it('blames version-from only when the earlier deploy passed without a version, one was expected, and none came', () => {
+    const silent: HealthOutcome = { ok: true, status: 200, durationMs: 1 };
+    const expectVersion = 'abc1234';
+    expect(
+      judge({
+        ...facts(failing('version-mismatch'), { baseline: silent, expectVersion }),
+        versionFrom: { kind: 'header', name: 'x-v' },
+      }),
+    ).toMatchObject({
+      inconclusive:
+        'the deploy that served before this one failed the same health check: it reported no version either, so `version-from` (header:x-v) does not point at the version',
+    });
+    // The earlier deploy reported a version: the pointer works.
+    expect(
+      judge(
+        facts(failing('version-mismatch'), { baseline: { ...silent, version: 'old1234' }, expectVersion }),
+      ),
+    ).toEqual(own('version-mismatch'));
+    // Nothing was expected.
+    expect(judge(facts(failing('version-mismatch'), { baseline: silent }))).toEqual(own('version-mismatch'));
+    // The earlier deploy failed (another way): nothing to compare.
+    const down: HealthOutcome = { ok: false, reason: 'unreachable', waitable: true, message: 'refused' };
+    expect(judge(facts(failing('version-mismatch'), { baseline: down, expectVersion }))).toEqual(
+      own('version-mismatch'),
+    );
   });
 });
