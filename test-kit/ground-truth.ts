@@ -212,12 +212,17 @@ export function peakRssMiB(stderr: string): number | null {
   return match ? Math.round((Number(match[1]) / 1024) * 10) / 10 : null;
 }
 
-/** The tokens a step was given: no piece of one may show, whatever the action chose to mask. */
+/**
+ * The tokens a step was given: no piece of one may show, whatever the action chose to mask. Only values
+ * shaped like a credential (one word of letters, digits and `_-.=+`) are scanned for pieces: a mistake
+ * that puts a service's name (`projects/…/services/shop-api`) in `api-token` gives ordinary words.
+ */
 function givenTokens(inputs: Record<string, string>): string[] {
   return [inputs['api-token'] ?? '', inputs['github-token'] ?? '']
     .map((value) => value.trim())
-    .filter((value) => value.length >= FRAGMENT_LENGTH);
+    .filter((value) => value.length >= FRAGMENT_LENGTH && CREDENTIAL_SHAPED.test(value));
 }
+const CREDENTIAL_SHAPED = /^[A-Za-z0-9_\-.=+]+$/;
 
 /**
  * Values that may not show whole: the `headers` values, and what the action told the runner to mask (a
@@ -232,7 +237,10 @@ function wholeSecrets(inputs: Record<string, string>, stdout: string): string[] 
     .split('\n')
     .filter((line) => line.startsWith('::add-mask::'))
     .map((line) => line.slice('::add-mask::'.length).trim());
-  return [...headerValues, ...masked].filter((value) => value.length >= FRAGMENT_LENGTH);
+  const otherTokens = [inputs['api-token'] ?? '', inputs['github-token'] ?? '']
+    .map((value) => value.trim())
+    .filter((value) => !CREDENTIAL_SHAPED.test(value));
+  return [...headerValues, ...masked, ...otherTokens].filter((value) => value.length >= FRAGMENT_LENGTH);
 }
 
 interface JestState {

@@ -30,9 +30,9 @@ const OLD_SHA = '1111111aaaaaaaabbbbbbbbccccccccdddddddd';
 const OLDER_SHA = '2222222aaaaaaaabbbbbbbbccccccccdddddddd';
 const SMOKE_PASSWORD = 'pw-for-smoke';
 
-const RENDER_TOKEN = 'rnd_mistakesSecretApiKey0123456789';
+const RENDER_TOKEN = 'rnd_Kq8Zt2Vn5Xw3Lp9Rb6Yc1Hd4';
 const RENDER_SERVICE = 'srv-mistakes00000000001';
-const RAILWAY_TOKEN = 'rwy-mistakesSecretToken-7f3a9c21d4e8b6a0';
+const RAILWAY_TOKEN = 'rwy-Jm4Qx7Tz2Wk9Nb5Vc8Ld3Fh6-7f3a9c21d4e8b6a0';
 const RAILWAY_PROJECT = 'b7a1c9e2-5d3f-4e8a-9c1b-2f6d8e4a0a01';
 const RAILWAY_SERVICE = 'c3d4e5f6-7a8b-4c9d-8e0f-1a2b3c4d5e02';
 const RAILWAY_ENV = 'e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a03';

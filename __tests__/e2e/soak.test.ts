@@ -15,6 +15,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import type { Truth } from '../../test-kit/ground-truth.js';
 import { Job, type StepRun } from '../../test-kit/runner/job.js';
 import { summaryAsText } from '../../test-kit/summary-text.js';
 import {
@@ -32,7 +33,8 @@ import {
 jest.setTimeout(90_000);
 
 const actionDir = process.env.DEPLOY_SENTINEL_ACTION_DIR || undefined;
-const job = () => new Job({ actionDir, github: { sha: SHA } });
+/** A job whose main's truth is `truth` (test-kit/ground-truth.ts), for the Reliability table. */
+const job = (truth: Truth) => new Job({ actionDir, github: { sha: SHA }, truth });
 
 const OLD_SHA = '1111111aaaaaaaabbbbbbbbccccccccdddddddd';
 const SHA = '3f9c2e1d4b5a69788796a5b4c3d2e1f0a9b8c7d6';
@@ -133,7 +135,12 @@ function durationIn(text: string): number {
 describe('soak, provider: none', () => {
   it('a service that turns 503 after passing fails in the soak, which the summary names; no rollback', async () => {
     const svc = await turning(SHA, TURN_AFTER_MS);
-    const run = await job().run('main', { url: svc.url, 'expect-version': SHA, ...fast, timeout: '20s' });
+    const run = await job({ deploy: 'broken', rollback: 'n/a' }).run('main', {
+      url: svc.url,
+      'expect-version': SHA,
+      ...fast,
+      timeout: '20s',
+    });
     expect(run.outputs).toMatchObject({
       result: 'failed',
       'failure-reason': 'unstable',
@@ -169,7 +176,7 @@ describe('soak, provider: none', () => {
 
   it('a healthy service passes only after the whole window, with the soak in the timeline', async () => {
     const svc = await turning(SHA);
-    const run = await job().run('main', {
+    const run = await job({ deploy: 'healthy', rollback: 'n/a' }).run('main', {
       url: svc.url,
       'expect-version': SHA,
       ...fast,
@@ -196,7 +203,7 @@ describe('soak, provider: none', () => {
 
   it('soak: 0s gives the old behaviour: the verdict right after the pass, no soak phase', async () => {
     const svc = await turning(SHA, TURN_AFTER_MS);
-    const run = await job().run('main', {
+    const run = await job({ deploy: 'healthy', rollback: 'n/a' }).run('main', {
       url: svc.url,
       'expect-version': SHA,
       ...fast,
@@ -257,7 +264,7 @@ describe('soak, provider: render', () => {
       return { status: 201, onLive: async () => svc.deploy(OLD_SHA) };
     });
     const timeout = 8000;
-    const run = await job().run('main', {
+    const run = await job({ deploy: 'broken', rollback: 'right' }).run('main', {
       provider: 'render',
       'api-token': RENDER_TOKEN,
       'service-id': RENDER_SERVICE,
@@ -328,7 +335,7 @@ describe('soak, provider: render', () => {
         }, 1500);
       },
     });
-    const run = await job().run('main', {
+    const run = await job({ deploy: 'healthy', rollback: 'wrong' }).run('main', {
       provider: 'render',
       'api-token': RENDER_TOKEN,
       'service-id': RENDER_SERVICE,
@@ -423,7 +430,7 @@ describe('soak, provider: railway', () => {
         onSuccess: async () => svc.deploy(OLD_SHA),
       };
     });
-    const run = await job().run('main', {
+    const run = await job({ deploy: 'broken', rollback: 'right' }).run('main', {
       provider: 'railway',
       'api-token': RAILWAY_TOKEN,
       'service-id': SERVICE_ID,

@@ -72,11 +72,11 @@ const repository = { owner: OWNER, repo: REPO };
 const REPOSITORY_DIR = join(process.cwd(), 'examples', 'repository');
 const workflowFile = (name: string) => loadWorkflow(join(process.cwd(), 'examples', 'workflows', name));
 
-const GH_TOKEN = 'ghs_workflowsSuiteToken0123456789abcdefAB';
+const GH_TOKEN = 'ghs_Tz6Kq1Wm8Xv3Rp5Nc9Lb2Hy7Gd4Fj0Ds';
 const SECRETS = {
-  RENDER_API_KEY: 'rnd_workflowsSuiteKey0123456789',
-  RAILWAY_TOKEN: 'rwy-workflowsSuiteProjectToken-5d2a9c',
-  RAILWAY_API_TOKEN: 'rwy-workflowsSuiteAccountToken-8e1f3b',
+  RENDER_API_KEY: 'rnd_Pw3Xk8Qm1Zv6Tn4Rb9Yc2Ld',
+  RAILWAY_TOKEN: 'rwy-Hn7Vq2Xt9Km4Wb6Zp1Rc8-5d2a9c',
+  RAILWAY_API_TOKEN: 'rwy-Bd5Ly8Qw3Nx1Tk7Vm4Zr9-8e1f3b',
   SMOKE_PASSWORD: 'pw-workflows-smoke',
 };
 
@@ -197,7 +197,7 @@ function truthOf(broken: boolean, rollback: 'allowed' | 'not-allowed' | 'no-prov
   };
 }
 const brokenBy = (afterDeploy: Parameters<ExampleService['restart']>[0]): boolean =>
-  Boolean(afterDeploy?.databaseUrl || afterDeploy?.faults);
+  afterDeploy?.databaseUrl === DEAD_DATABASE || Boolean(afterDeploy?.faults);
 
 /** Runs one job of a workflow with the suite's secrets, the repository and the emulators. */
 function run(

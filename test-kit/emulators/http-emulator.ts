@@ -283,12 +283,18 @@ export async function startHttpEmulator(options: HttpEmulatorOptions): Promise<H
   const { port } = server.address() as AddressInfo;
   const origin = `http://127.0.0.1:${port}`;
   // What the Reliability table observes of every case: the rollback calls sent here, what was published.
+  // (A publishing emulator is not a provider: a check run that quotes a rollback call is not one.)
   const unobserve = [
-    observeRollbacks({
-      origin,
-      rollbackCalls: () =>
-        requests.filter((r) => isRollbackRequest(r.method, r.path, JSON.stringify(r.body ?? ''))).length,
-    }),
+    ...(options.publishes
+      ? []
+      : [
+          observeRollbacks({
+            origin,
+            rollbackCalls: () =>
+              requests.filter((r) => isRollbackRequest(r.method, r.path, JSON.stringify(r.body ?? '')))
+                .length,
+          }),
+        ]),
     ...(options.publishes
       ? [
           observePublishing({
