@@ -36,7 +36,7 @@ const RAILWAY_TOKEN = 'rwy-Jm4Qx7Tz2Wk9Nb5Vc8Ld3Fh6-7f3a9c21d4e8b6a0';
 const RAILWAY_PROJECT = 'b7a1c9e2-5d3f-4e8a-9c1b-2f6d8e4a0a01';
 const RAILWAY_SERVICE = 'c3d4e5f6-7a8b-4c9d-8e0f-1a2b3c4d5e02';
 const RAILWAY_ENV = 'e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a03';
-const CLOUD_RUN_TOKEN = 'ya29.mistakesCloudRunAccessToken0123456789';
+const CLOUD_RUN_TOKEN = 'ya29.Rv7Kx2Qp9Wm4Zt1Nb6Hc3Yd8Lg5Fj0';
 const CLOUD_RUN_SERVICE = 'projects/deploy-sentinel/locations/us-central1/services/shop-api';
 
 const fast = { timeout: '20s', interval: '200ms', 'request-timeout': '2s', soak: '0s' };

@@ -18,7 +18,7 @@ import { startRailwayEmulator, type RailwayEmulator } from '../../test-kit/emula
 
 jest.setTimeout(90_000);
 
-const TOKEN = 'rwy-e2eFallbackToken-4b8d2f61a9c3e7051d2e';
+const TOKEN = 'rwy-Gk6Tz3Xq8Wv1Nm5Rb2Hd7-4b8d2f61a9c3e7051d2e';
 const PROJECT_ID = 'b7a1c9e2-5d3f-4e8a-9c1b-2f6d8e4a0b11';
 const SERVICE_ID = 'c3d4e5f6-7a8b-4c9d-8e0f-1a2b3c4d5b12';
 const ENV_ID = 'e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4b13';

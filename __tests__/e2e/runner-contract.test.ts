@@ -62,13 +62,13 @@ describe('the runner contract itself', () => {
     const run = await new Job({
       actionDir: dir,
       github: { sha: SHA },
-      githubApi: { url: 'http://127.0.0.1:9', token: 'ghs_runnerContractToken' },
+      githubApi: { url: 'http://127.0.0.1:9', token: 'ghs_Nd3Vx8Kq5Tz1Wm7Rb4Hp9Yc2' },
       truth: { deploy: 'healthy', rollback: 'n/a' },
     }).run('main', { given: 'from-the-step' });
     expect(JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}')).toEqual({
       INPUT_GIVEN: 'from-the-step',
       INPUT_DEFAULTED: 'auto',
-      INPUT_TOKEN: 'ghs_runnerContractToken',
+      INPUT_TOKEN: 'ghs_Nd3Vx8Kq5Tz1Wm7Rb4Hp9Yc2',
       INPUT_SHA: SHA,
       INPUT_OPTIONAL: '',
     });
@@ -102,7 +102,7 @@ describe('dist/main started as the runner starts it', () => {
   it('follows a Render deploy given provider, api-token and service-id', async () => {
     const svc = await service({ version: SHA });
     const render = await startRenderEmulator({
-      token: 'rnd_runnerContractKey01234',
+      token: 'rnd_Wq5Zk8Xt2Mv7Pb4Rn9Hc1Ly6',
       serviceId: 'srv-runnercontract000001',
       ownerId: 'tea-runnercontract000001',
       serviceUrl: svc.url,
@@ -118,7 +118,7 @@ describe('dist/main started as the runner starts it', () => {
     emulators.push(render);
     const run = await new Job({ github: { sha: SHA }, truth: HEALTHY_RENDER }).run('main', {
       provider: 'render',
-      'api-token': 'rnd_runnerContractKey01234',
+      'api-token': 'rnd_Wq5Zk8Xt2Mv7Pb4Rn9Hc1Ly6',
       'service-id': 'srv-runnercontract000001',
       'api-url': render.url,
       soak: '0s',
