@@ -49,6 +49,21 @@ const EQUIVALENT = [
     why: 'with equal lengths the prefix test is an equality test, whichever string is called short',
   },
   {
+    file: 'src/health.ts',
+    mutator: 'StringLiteral',
+    replacement: '"Stryker was here!"',
+    code: "if (!/^application\\/([\\w.+-]+\\+)?json\\b/i.test(response.headers['content-type'] ?? '')) return undefined;",
+    why: 'a response without a content type fails the JSON test whichever text stands in for it',
+  },
+  {
+    file: 'src/health.ts',
+    mutator: 'BlockStatement',
+    replacement: '{}',
+    code: '} catch {',
+    col: 11,
+    why: 'an empty catch block lets tryJson end without a return, which returns undefined as well',
+  },
+  {
     file: 'src/run/judge.ts',
     mutator: 'OptionalChaining',
     replacement: 'failure.reason',

@@ -486,6 +486,6 @@ function tryJson(response: HttpResponse): unknown {
 
 /** Where JSON.parse gave up, without the piece of the body V8 quotes. */
 function jsonErrorPosition(error: unknown): string {
-  const position = /position (\d+)/.exec(errorMessage(error) ?? '');
+  const position = /position (\d+)/.exec(errorMessage(error));
   return position ? ` (at character ${position[1]})` : '';
 }

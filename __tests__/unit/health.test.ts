@@ -528,6 +528,20 @@ describe('probeHealth: the body', () => {
     });
   });
 
+  it('requires JSON for a version read at a JSON Pointer, with no schema', async () => {
+    const { http } = answering(response(200, '<html></html>', { 'content-type': 'text/html' }));
+    const versionAtPointer = plain({
+      expectVersion: 'v1',
+      versionFrom: { kind: 'pointer', pointer: '/version' },
+    });
+    expect(await probeHealth(http, versionAtPointer, 0)).toMatchObject({
+      ok: false,
+      reason: 'health-body',
+      waitable: false,
+      message: 'GET /health returned content-type text/html, expected JSON',
+    });
+  });
+
   it('says when there is no content type at all', async () => {
     const { http } = answering(response(200, '{}', {}));
     expect(await probeHealth(http, target(), 0)).toMatchObject({
@@ -748,6 +762,8 @@ describe('versionMatches and relatedVersion, edge by edge', () => {
   it.each([
     ['Release-7', 'release-7', 'they differ only in case'],
     [' v1.2.3', '1.2.3 ', 'they differ only by a `v` prefix'],
+    ['1.2.3', 'V1.2.3', 'they differ only by a `v` prefix'],
+    ['1.2.3', '1.2v.3', undefined],
     ['V2', 'v2.0', undefined],
     ['1.2.3v', '1.2.3', undefined],
     ['v1.2.3', 'v1.2.4', undefined],
