@@ -275,3 +275,25 @@ describe('getConfig: durations and the run', () => {
     });
   });
 });
+
+describe('getConfig: secrets are masked before anything else reads them', () => {
+  it('registers the API token and the GitHub token, even when the run then stops on a problem', () => {
+    const apiToken = 'rnd_Qx7vL2mZ9pK4wT8nB3cF6hJ1';
+    const githubToken = 'ghs_Rk5sW9dV2xN7qL4tY8bH3mC6';
+    for (const given of [
+      { ...RENDER, 'api-token': apiToken, 'github-token': githubToken },
+      { ...RENDER, 'api-token': apiToken, 'github-token': githubToken, timeout: 'soon' },
+    ]) {
+      const masked: string[] = [];
+      const secrets = new SecretRegistry((part) => masked.push(part));
+      const source = runnerSource(given, { env: { GITHUB_WORKSPACE: workspace } });
+      try {
+        getConfig(source, secrets);
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+      }
+      expect(masked).toEqual(expect.arrayContaining([apiToken, githubToken]));
+      expect(secrets.redact(`sent ${githubToken} and ${apiToken}`)).toBe('sent *** and ***');
+    }
+  });
+});
