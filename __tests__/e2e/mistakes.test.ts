@@ -316,9 +316,9 @@ const MISTAKES: Mistake[] = [
     name: 'api-url over plain http',
     inputs: {
       'api-url': {
-        render: 'http://api.render.com/v1',
-        railway: 'http://backboard.railway.com/graphql/v2',
-        'cloud-run': 'http://run.googleapis.com',
+        render: 'http://render-api.example.invalid/v1',
+        railway: 'http://railway-api.example.invalid/graphql/v2',
+        'cloud-run': 'http://cloud-run-api.example.invalid',
       },
     },
     providers: ['render', 'railway', 'cloud-run'],

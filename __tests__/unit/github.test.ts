@@ -73,6 +73,18 @@ function recordCalls() {
   return { calls, pool, reply };
 }
 
+/** Scripts a check run's creation and a pull request's comments listing, holding `existing`. */
+function checkRunAndComments(recorded: ReturnType<typeof recordCalls>, existing: unknown[]) {
+  const { pool, reply } = recorded;
+  pool.intercept({ path: '/repos/acme/shop/check-runs', method: 'POST' }).reply(reply(201, { id: 7 }));
+  pool
+    .intercept({ path: (p: string) => p.startsWith('/repos/acme/shop/issues/12/comments'), method: 'GET' })
+    .reply(reply(200, existing));
+}
+
+/** The requests made, as `METHOD /path` without the query. */
+const requestLines = (calls: Call[]): string[] => calls.map((c) => `${c.method} ${c.path.split('?')[0]}`);
+
 function publish(
   settings: { token?: string; comment?: 'auto' | 'always' | 'never' },
   event = PULL_REQUEST,
@@ -127,17 +139,15 @@ describe('publishVerdict', () => {
   });
 
   it('creates a check run on the head commit and a sticky comment on the pull request', async () => {
-    const { calls, pool, reply } = recordCalls();
-    pool.intercept({ path: '/repos/acme/shop/check-runs', method: 'POST' }).reply(reply(201, { id: 7 }));
-    pool
-      .intercept({ path: (p: string) => p.startsWith('/repos/acme/shop/issues/12/comments'), method: 'GET' })
-      .reply(reply(200, [{ id: 1, body: `quoting ${MARKER}`, user: { type: 'User' } }]));
+    const recorded = recordCalls();
+    const { calls, pool, reply } = recorded;
+    checkRunAndComments(recorded, [{ id: 1, body: `quoting ${MARKER}`, user: { type: 'User' } }]);
     pool
       .intercept({ path: '/repos/acme/shop/issues/12/comments', method: 'POST' })
       .reply(reply(201, { id: 99 }));
 
     expect(await publish({ token: 'ghs_unit' })).toEqual([]);
-    expect(calls.map((c) => `${c.method} ${c.path.split('?')[0]}`)).toEqual([
+    expect(requestLines(calls)).toEqual([
       'POST /repos/acme/shop/check-runs',
       'GET /repos/acme/shop/issues/12/comments',
       'POST /repos/acme/shop/issues/12/comments',
@@ -156,17 +166,15 @@ describe('publishVerdict', () => {
   });
 
   it("updates the bot's own sticky comment in place", async () => {
-    const { calls, pool, reply } = recordCalls();
-    pool.intercept({ path: '/repos/acme/shop/check-runs', method: 'POST' }).reply(reply(201, { id: 7 }));
-    pool
-      .intercept({ path: (p: string) => p.startsWith('/repos/acme/shop/issues/12/comments'), method: 'GET' })
-      .reply(reply(200, [{ id: 5, body: `${MARKER}\nold`, user: { type: 'Bot' } }]));
+    const recorded = recordCalls();
+    const { calls, pool, reply } = recorded;
+    checkRunAndComments(recorded, [{ id: 5, body: `${MARKER}\nold`, user: { type: 'Bot' } }]);
     pool
       .intercept({ path: '/repos/acme/shop/issues/comments/5', method: 'PATCH' })
       .reply(reply(200, { id: 5 }));
 
     expect(await publish({ token: 'ghs_unit' })).toEqual([]);
-    expect(calls.map((c) => `${c.method} ${c.path.split('?')[0]}`)).toEqual([
+    expect(requestLines(calls)).toEqual([
       'POST /repos/acme/shop/check-runs',
       'GET /repos/acme/shop/issues/12/comments',
       'PATCH /repos/acme/shop/issues/comments/5',

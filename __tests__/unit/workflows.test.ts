@@ -211,7 +211,7 @@ function rowProblems(row: Row): string[] | 'skipped' {
     jobId,
     event,
     github: { sha: event.sha, ref: event.ref, repository: `${repository.owner}/${repository.repo}` },
-    githubApi: { url: 'https://api.github.com', token: 'ghs_sampleJobToken' },
+    githubApi: { url: 'http://127.0.0.1:9/github-api', token: 'ghs_sampleJobToken' },
     // Every secret the workflow names is set (a fork's run, which gets none, is skipped by its `if:`).
     secrets: Object.fromEntries(
       [...JSON.stringify(workflow).matchAll(/secrets\.([A-Za-z0-9_]+)/g)].map(([, name]) => [
