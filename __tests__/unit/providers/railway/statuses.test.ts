@@ -3,22 +3,15 @@
  * own schema (shared/specs/railway/schema.json): every status Railway can send has a meaning, and the
  * ones a run decides on mean what the README says.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
+import { GraphQLEnumType } from 'graphql';
 import { ProviderApiError } from '../../../../src/errors.js';
 import { toDeploy } from '../../../../src/providers/railway/statuses.js';
-import { RAILWAY_SCHEMA_URL } from '../../../../test-kit/emulators/railway-contract.js';
+import { loadRailwaySchema } from '../../../../test-kit/emulators/railway-contract.js';
 
-interface EnumType {
-  name: string;
-  enumValues?: { name: string }[] | null;
-}
-const schema = JSON.parse(readFileSync(RAILWAY_SCHEMA_URL, 'utf8')) as {
-  data: { __schema: { types: EnumType[] } };
-};
-const STATUSES = (
-  schema.data.__schema.types.find((type) => type.name === 'DeploymentStatus')?.enumValues ?? []
-).map((value) => value.name);
+const statusType = loadRailwaySchema().getType('DeploymentStatus');
+const STATUSES =
+  statusType instanceof GraphQLEnumType ? statusType.getValues().map((value) => value.name) : [];
 
 const deployment = (status: string, extra: object = {}) =>
   toDeploy({
